@@ -1,0 +1,115 @@
+"""The page item a spider yields, and what the item pipelines make of it.
+
+A spider knows nothing of cleaning: it yields a `PageItem` holding the recorded response. The item pipelines
+fill it in turn: `ExtractPipeline` sets `extracted`, `NormalizePipeline` sets `statement`, `StorePipeline`
+writes both. `statements reparse` rebuilds the same `PageItem` from the `pages` table, so a better cleaner
+never needs a recrawl.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Extracted:
+    """What the extract pipeline read off a statement page, before normalization.
+
+    Attributes:
+        encoding: Python codec name the body bytes were decoded with ("utf-8", "gb18030", …).
+        encoding_reason: why that encoding was chosen ("bom", "meta", "http-header", "default", "detected").
+        template: name of the site template that matched the page.
+        title: title text as on the page (inner whitespace not yet normalized).
+        date_text: text of the page's own date element, or None where it is missing or empty.
+        breadcrumb: breadcrumb text ("Home > Press and Media Service > …"), or None.
+        paragraphs: body paragraphs in page order, raw text (may hold nbsp, U+3000, runs of whitespace).
+        image_names: file names of images in the body (photos named after their upload date on some sites).
+    """
+
+    encoding: str
+    encoding_reason: str
+    template: str
+    title: str
+    date_text: str | None
+    breadcrumb: str | None
+    paragraphs: list[str]
+    image_names: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Statement:
+    """One normalized statement: the row stored in the `statements` table.
+
+    Attributes:
+        id: 16 hex digits derived from `url` (the canonical URL), so the same page always gets the same id.
+        site: spider name ("fmprc_en").
+        language: ISO 639-1 code.
+        url: canonical URL.
+        title: title, whitespace normalized, NFC.
+        kind: press_conference, remarks, speech, meeting, statement, interview or news.
+        date: ISO date (YYYY-MM-DD) in the site's time zone (Asia/Shanghai for China MFA), or None.
+        date_source: how `date` was found: title, page, lead, inferred or none.
+        published_at: ISO 8601 date-time with offset where the page gives a time, else None.
+        speakers: names of the people speaking, in order of appearance.
+        paragraphs: body paragraphs, normalized.
+        body: paragraphs joined by a blank line.
+        content_hash: SHA-256 hex of title and body; changes when the text changes.
+    """
+
+    id: str
+    site: str
+    language: str
+    url: str
+    title: str
+    kind: str
+    date: str | None
+    date_source: str
+    published_at: str | None
+    speakers: list[str]
+    paragraphs: list[str]
+    body: str
+    content_hash: str
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the statement in the shape `statements extract` prints (see DESIGN.md)."""
+        return {
+            "url": self.url,
+            "title": self.title,
+            "date": self.date,
+            "date_source": self.date_source,
+            "published_at": self.published_at,
+            "kind": self.kind,
+            "speakers": self.speakers,
+            "language": self.language,
+            "paragraphs": self.paragraphs,
+            "body": self.body,
+        }
+
+
+@dataclass
+class PageItem:
+    """A recorded response to a statement page, as a spider yields it.
+
+    Attributes:
+        site: spider name.
+        url: URL the response was fetched from (after redirects).
+        status: HTTP status code.
+        headers: response headers, name → list of values, as received.
+        body: response body bytes (after transfer and content decoding).
+        fetched_at: ISO 8601 UTC time the response was fetched (the WARC-Date when replayed).
+        hints: what the listing said of the page: section, listing_url, listing_title, listing_date (text or
+            None) and neighbours (the adjacent listing entries: url, title, date).
+        extracted: set by the extract pipeline.
+        statement: set by the normalize pipeline.
+    """
+
+    site: str
+    url: str
+    status: int
+    headers: dict[str, list[str]]
+    body: bytes
+    fetched_at: str
+    hints: dict[str, Any] = field(default_factory=dict)
+    extracted: Extracted | None = None
+    statement: Statement | None = None

@@ -1,0 +1,160 @@
+"""Downloader middlewares: WARC replay.
+
+`WarcReplayMiddleware` answers every request from a WARC file (setting `REPLAY_WARC`) instead of the network.
+It sits last in the downloader middleware chain, so every other middleware's `process_request` has run
+(robots.txt, user agent, …) and every `process_response` acts on the recorded response as on a live one:
+redirects are followed, retries retried, compressed bodies decompressed within Scrapy's size limits.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Headers, Response
+from scrapy.responsetypes import responsetypes
+from w3lib.url import canonicalize_url
+from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import ChunkedDataReader
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RecordedResponse:
+    """One HTTP response as a WARC `response` record holds it.
+
+    Attributes:
+        url: WARC-Target-URI.
+        status: HTTP status code from the recorded status line.
+        headers: recorded HTTP headers as (name, value) pairs, less Transfer-Encoding (the body is de-chunked).
+        body: the payload as recorded: still compressed where the headers say Content-Encoding.
+        warc_date: WARC-Date (ISO 8601, UTC): when the response was fetched.
+    """
+
+    url: str
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    warc_date: str
+
+
+class WarcArchive:
+    """Random access to the `response` records of a WARC file, by URL.
+
+    The file is read once to index each record's offset (keyed by canonicalized URL; a later record for the same
+    URL wins); bodies are read from disk on demand, one record at a time, so memory holds offsets only.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        ValueError: the file holds no WARC response record.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._offsets: dict[str, int] = {}
+        with self.path.open("rb") as stream:
+            records = ArchiveIterator(stream)
+            for record in records:
+                if record.rec_type == "response":
+                    url = record.rec_headers.get_header("WARC-Target-URI")
+                    self._offsets[self.key(url)] = records.get_record_offset()
+        if not self._offsets:
+            raise ValueError(f"{self.path}: no WARC response record")
+        self._stream: BinaryIO = self.path.open("rb")
+
+    @staticmethod
+    def key(url: str) -> str:
+        """The index key of a URL: w3lib's canonical form, fragment dropped."""
+        return canonicalize_url(url, keep_fragments=False)
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    def __contains__(self, url: str) -> bool:
+        return self.key(url) in self._offsets
+
+    def urls(self) -> list[str]:
+        """Canonicalized URLs of every response record, in file order."""
+        return sorted(self._offsets, key=self._offsets.__getitem__)
+
+    def get(self, url: str) -> RecordedResponse | None:
+        """The recorded response for `url`, or None when the archive holds none."""
+        offset = self._offsets.get(self.key(url))
+        if offset is None:
+            return None
+        self._stream.seek(offset)
+        record = next(iter(ArchiveIterator(self._stream)))
+        http_headers = record.http_headers
+        stream = record.raw_stream
+        if (http_headers.get_header("Transfer-Encoding") or "").lower() == "chunked":
+            stream = ChunkedDataReader(stream, decomp_type=None)
+        body = stream.read()
+        headers = [(name, value) for name, value in http_headers.headers if name.lower() != "transfer-encoding"]
+        return RecordedResponse(
+            url=record.rec_headers.get_header("WARC-Target-URI"),
+            status=int(http_headers.get_statuscode()),
+            headers=headers,
+            body=body,
+            warc_date=record.rec_headers.get_header("WARC-Date"),
+        )
+
+    def close(self) -> None:
+        """Close the archive file."""
+        self._stream.close()
+
+
+class WarcReplayMiddleware:
+    """Downloader middleware: serve every request from the WARC file named by the `REPLAY_WARC` setting.
+
+    A URL missing from the archive gets an empty 404 response (flag "replay-missing"). A recorded body larger
+    than `DOWNLOAD_MAXSIZE` (or the request's `download_maxsize` meta) is dropped with a warning, as Scrapy's
+    download handlers do; `DOWNLOAD_WARNSIZE` logs a warning. The WARC-Date of the record is put in the
+    request's meta as `fetched_at`. Not configured (disabled) when `REPLAY_WARC` is empty.
+    """
+
+    def __init__(self, archive: WarcArchive, maxsize: int, warnsize: int) -> None:
+        self.archive = archive
+        self.maxsize = maxsize
+        self.warnsize = warnsize
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> WarcReplayMiddleware:
+        path = crawler.settings.get("REPLAY_WARC")
+        if not path:
+            raise NotConfigured("REPLAY_WARC is not set")
+        archive = WarcArchive(path)
+        logger.info("replaying %d recorded responses from %s", len(archive), path)
+        return cls(archive, crawler.settings.getint("DOWNLOAD_MAXSIZE"), crawler.settings.getint("DOWNLOAD_WARNSIZE"))
+
+    def process_request(self, request: Request) -> Response:
+        recorded = self.archive.get(request.url)
+        if recorded is None:
+            return Response(request.url, status=404, request=request, flags=["replay-missing"])
+        maxsize = request.meta.get("download_maxsize", self.maxsize)
+        warnsize = request.meta.get("download_warnsize", self.warnsize)
+        size = len(recorded.body)
+        if maxsize and size > maxsize:
+            logger.warning("recorded body of %s is %d bytes, over the %d-byte DOWNLOAD_MAXSIZE: dropped",
+                           request.url, size, maxsize)
+            raise IgnoreRequest(f"response larger than DOWNLOAD_MAXSIZE ({size} > {maxsize})")
+        if warnsize and size > warnsize:
+            logger.warning("recorded body of %s is %d bytes, over the %d-byte DOWNLOAD_WARNSIZE",
+                           request.url, size, warnsize)
+        request.meta["fetched_at"] = recorded.warc_date
+        headers = Headers()
+        for name, value in recorded.headers:
+            headers.appendlist(name, value)
+        response_class = responsetypes.from_args(headers=headers, url=request.url, body=recorded.body)
+        return response_class(
+            url=request.url,
+            status=recorded.status,
+            headers=headers,
+            body=recorded.body,
+            request=request,
+            flags=["replay"],
+        )

@@ -1,0 +1,57 @@
+"""Scrapy settings of ministry statements.
+
+`STATEMENTS_DB`, `REPLAY_WARC` and `STATEMENTS_CONTACT` are also read from environment variables of the same name;
+`-s NAME=VALUE` on the command line wins over both. Live crawls are polite by default: robots.txt obeyed,
+AutoThrottle on, at most two requests at a time per site, a User-Agent that says who runs the crawler. In replay
+mode (REPLAY_WARC set) nothing reaches a site, so the spiders turn delays, AutoThrottle and the HTTP cache off
+(see `crawler.spiders.base.StatementSpider.update_settings`).
+"""
+
+import os
+
+from crawler import __version__
+
+BOT_NAME = "ministry_statements"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+STATEMENTS_DB = os.environ.get("STATEMENTS_DB") or "statements.db"
+REPLAY_WARC = os.environ.get("REPLAY_WARC") or None
+STATEMENTS_CONTACT = os.environ.get("STATEMENTS_CONTACT") or "maintainers@users.noreply.r-seed-1a5949e0.example"
+
+USER_AGENT = f"ministry-statements/{__version__} (research crawler of public press statements; +{STATEMENTS_CONTACT})"
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_DELAY = 1.0
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_TIMEOUT = 60
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+# A statement page is 20–100 KB; 32 MB is far beyond any real one and bounds what a broken server can send,
+# compressed or not (HttpCompressionMiddleware applies the same limit after decompression).
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+
+DOWNLOADER_MIDDLEWARES = {
+    # Last in the chain: every other middleware's process_request runs before it and every process_response
+    # after it, as for a live download.
+    "crawler.middlewares.WarcReplayMiddleware": 990,
+}
+
+# Extract before normalize before store: each fills in what the next reads (PageItem.extracted, .statement);
+# pages that are not statements are dropped by the first two, so the store only ever sees statements.
+ITEM_PIPELINES = {
+    "pipelines.extract.ExtractPipeline": 100,
+    "pipelines.normalize.NormalizePipeline": 200,
+    "pipelines.store.StorePipeline": 900,
+}
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,154 @@
+"""Declarations a site module fills in; the spiders and item pipelines read them.
+
+A site module declares what is true of one press office's web site (where its statement sections are, how its
+listing pages paginate, which selectors hold the title, date and body of a statement page, which text is
+boilerplate, how titles name dates, speakers and kinds). It holds no crawling or cleaning logic: the base spider
+(`crawler.spiders.base`) and the item pipelines (`pipelines.*`) act on these declarations. A redesign of a
+site adds a second `Template` with the date it took effect instead of branching inside the first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Template:
+    """One version of a site's statement page template.
+
+    Attributes:
+        name: short label stored with each page (e.g. "fmprc-2018").
+        effective: ISO date (YYYY-MM-DD) of the oldest page known to use the template; informative, the template
+            is chosen by `marker`, never by date.
+        marker: CSS selector present on every statement page of this template; the first template whose marker
+            matches a page is used.
+        title: CSS selectors tried in order; the first non-empty text is the title.
+        body: CSS selector of the body container (the block that holds the statement's paragraphs).
+        date: CSS selectors of the page's own date element, tried in order (may be empty on the page).
+        breadcrumb: CSS selector of the breadcrumb ("Home > …"), recorded for information, never in the body.
+        remove: CSS selectors of boilerplate inside the body container, removed before paragraphs are read.
+        single_br_splits: whether one `<br>` ends a paragraph (two or more always do).
+    """
+
+    name: str
+    effective: str
+    marker: str
+    title: tuple[str, ...]
+    body: str
+    date: tuple[str, ...] = ()
+    breadcrumb: str | None = None
+    remove: tuple[str, ...] = ()
+    single_br_splits: bool = True
+
+
+@dataclass(frozen=True)
+class Section:
+    """A statement section: a listing whose pages link to statement pages.
+
+    Attributes:
+        name: short name used in logs and hints ("press_conferences").
+        url: absolute URL of the section's first listing page.
+    """
+
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Listing:
+    """How a site's listing pages list statements and paginate.
+
+    Attributes:
+        entry: CSS selector of the `<a>` elements that link to statements.
+        statement_url: regex a resolved link must match to be a statement page (others are ignored).
+        page_count: regex on the listing page's source whose group 1 is the number of listing pages.
+        page_url: format of listing page n (n ≥ 1) relative to the first page, with `{n}`.
+        entry_date: regex on the text around a link (its parent element) whose named groups give the listing
+            date of the entry; None where listings show no dates.
+    """
+
+    entry: str
+    statement_url: re.Pattern[str]
+    page_count: re.Pattern[str]
+    page_url: str
+    entry_date: re.Pattern[str] | None = None
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything the shared core needs to crawl and clean one press office's site in one language.
+
+    Attributes:
+        name: spider name, also the `site` column ("fmprc_en").
+        office: who publishes ("Ministry of Foreign Affairs of the People's Republic of China").
+        language: ISO 639-1 code of the statements ("en").
+        timezone: IANA zone the site's dates are given in.
+        allowed_domains: domains the spider may request (subdomains included).
+        canonical_hosts: host (lower case) → the host canonical URLs use; hosts not listed are kept.
+        sections: statement sections crawled by default.
+        listing: listing and pagination rules.
+        templates: statement page templates, newest first.
+        title_dates: regexes over the title with named groups `month`, `day` and optional `year`.
+        lead_dates: regexes over the first paragraph, same groups (year required).
+        month_names: lower-case month name or abbreviation → month number, for `month` groups that are words.
+        speaker_patterns: regexes over the title, then the first paragraph; named group `name` is a speaker.
+        kind_rules: (regex over the title, kind) pairs; the first match gives the kind.
+        default_kind: kind when no rule matches.
+        doc_id: regex over the URL whose group 1 is the site's monotonic document number.
+        image_date: regex over image file names in the body whose groups `year`, `month`, `day` give the
+            upload date.
+        boilerplate_paragraphs: regexes; a body paragraph that matches one in full is dropped.
+        not_statement_titles: regexes; a page whose title matches is rejected as a soft-404 (an error page
+            served with HTTP 200).
+    """
+
+    name: str
+    office: str
+    language: str
+    timezone: str
+    allowed_domains: tuple[str, ...]
+    canonical_hosts: dict[str, str]
+    sections: tuple[Section, ...]
+    listing: Listing
+    templates: tuple[Template, ...]
+    title_dates: tuple[re.Pattern[str], ...] = ()
+    lead_dates: tuple[re.Pattern[str], ...] = ()
+    month_names: dict[str, int] = field(default_factory=dict)
+    speaker_patterns: tuple[re.Pattern[str], ...] = ()
+    kind_rules: tuple[tuple[re.Pattern[str], str], ...] = ()
+    default_kind: str = "news"
+    doc_id: re.Pattern[str] | None = None
+    image_date: re.Pattern[str] | None = None
+    boilerplate_paragraphs: tuple[re.Pattern[str], ...] = ()
+    not_statement_titles: tuple[re.Pattern[str], ...] = ()
+
+
+ENGLISH_MONTHS: dict[str, int] = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sept", "sep"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+"""English month names and their usual abbreviations, lower case → month number."""
+
+ENGLISH_MONTH_RE = (
+    r"(?P<month>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+"""Regex fragment for an English month name, as the named group `month`."""

@@ -1,0 +1,111 @@
+"""China, Ministry of Foreign Affairs, English site (www.fmprc.gov.cn/mfa_eng/), 2018–2020 template.
+
+Facts below were read off the pages recorded on 4 July 2020 (../shared/corpus/fmprc-2020): 500 statement pages
+of the Regular Press Conference section and its 13 listing pages.
+
+- Listing: `div.newsLst_mod li a` links `./tNNNNNNN.shtml`; `var countPage = 13` in a script; pages
+  `default.shtml`, `default_1.shtml` … `default_12.shtml` (default.shtml).
+- Statement: breadcrumb `div.urhere` ("Home > Press and Media Service > …"), title `h2.title`, an empty
+  `#News_Body_Time`, body `div.content`; after the body an appendix box, the "Suggest to a friend" / "Print"
+  table and "Related News" (all outside `div.content`).
+- Dates: in the title ("… Regular Press Conference on July 3, 2020"; "on June11, 2018" in t1571239 and three
+  others) or, on news pages, the lead sentence ("On July 16, 2020, …"). Fourteen titles of September 2018 give
+  no year ("… on September 10", t1593756); their photos are named after the upload date (W020180910…jpg).
+  Two Remarks pages (t1686638, t1687014) give no date at all.
+"""
+
+from __future__ import annotations
+
+import re
+
+from crawler.sites.base import ENGLISH_MONTH_RE, ENGLISH_MONTHS, Listing, Section, Site, Template
+
+BASE = "https://www.fmprc.gov.cn/mfa_eng"
+
+TEMPLATE_2018 = Template(
+    name="fmprc-en-2018",
+    effective="2018-05-11",
+    marker="div.content_mod h2.title",
+    title=("div.content_mod h2.title",),
+    body="div.content_mod div.content",
+    date=("#News_Body_Time",),
+    breadcrumb="div.urhere",
+    remove=("#Appendix_article", "#id_RelNewsList", "div.tool"),
+)
+
+SITE = Site(
+    name="fmprc_en",
+    office="Ministry of Foreign Affairs of the People's Republic of China",
+    language="en",
+    timezone="Asia/Shanghai",
+    allowed_domains=("fmprc.gov.cn", "mfa.gov.cn"),
+    canonical_hosts={
+        "fmprc.gov.cn": "www.fmprc.gov.cn",
+        "www.fmprc.gov.cn": "www.fmprc.gov.cn",
+        "mfa.gov.cn": "www.fmprc.gov.cn",
+        "www.mfa.gov.cn": "www.fmprc.gov.cn",
+    },
+    sections=(
+        Section("headlines", f"{BASE}/zxxx_662805/default.shtml"),
+        Section("press_conferences", f"{BASE}/xwfw_665399/s2510_665401/2511_665403/default.shtml"),
+        Section("spokesperson_remarks", f"{BASE}/xwfw_665399/s2510_665401/2535_665405/default.shtml"),
+        Section("minister_speeches", f"{BASE}/wjb_663304/wjbz_663308/2461_663310/default.shtml"),
+        Section("minister_activities", f"{BASE}/wjb_663304/wjbz_663308/activities_663312/default.shtml"),
+    ),
+    listing=Listing(
+        entry="div.newsLst_mod li a[href]",
+        statement_url=re.compile(r"/t\d+\.shtml$"),
+        page_count=re.compile(r"\bcountPage\s*=\s*(\d+)"),
+        page_url="default_{n}.shtml",
+    ),
+    templates=(TEMPLATE_2018,),
+    title_dates=(
+        re.compile(
+            r"\bon\s+" + ENGLISH_MONTH_RE + r"\s*(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:\s*,\s*(?P<year>\d{4}))?\s*$",
+            re.IGNORECASE,
+        ),
+    ),
+    lead_dates=(
+        re.compile(
+            r"^On\s+(?:the\s+(?:morning|afternoon|evening|night)\s+of\s+)?"
+            + ENGLISH_MONTH_RE
+            + r"\s*(?P<day>\d{1,2})(?:st|nd|rd|th)?\s*,\s*(?P<year>\d{4})\b",
+        ),
+    ),
+    month_names=ENGLISH_MONTHS,
+    speaker_patterns=(
+        re.compile(r"\bSpokesperson (?P<name>[A-Z][a-z]+ [A-Z][a-z]+)'s\b"),
+        re.compile(r"^(?P<name>[A-Z][a-z]+ [A-Z][a-z]+):\s"),
+        re.compile(
+            r"^(?P<name>[A-Z][a-z]+ [A-Z][a-z]+) (?:Meets|Holds|Has|Attends|Delivers|Speaks|Talks|Calls|Chairs"
+            r"|Co-chairs|Addresses|Gives|Answers|Sends|Visits|Pays|Hosts|Presides)\b"
+        ),
+        re.compile(
+            r"\b(?:State Councilor and Foreign Minister|Foreign Minister|Vice Foreign Minister"
+            r"|Assistant Foreign Minister|Foreign Ministry Spokesperson) (?P<name>[A-Z][a-z]+ [A-Z][a-z]+)\b"
+        ),
+    ),
+    kind_rules=(
+        (re.compile(r"Regular Press Conference|Daily Briefing Online|Press Conference|Press Briefing"), "press_conference"),
+        (re.compile(r"Spokesperson\b.*\bRemarks\b|\bRemarks on\b|\bComments? on\b"), "remarks"),
+        (re.compile(r"\bSpeech\b|\bAddress\b|\bKeynote\b|\bRemarks (?:by|at)\b|\bToast\b|\bLecture\b"), "speech"),
+        (re.compile(r"\bStatement\b|\bCommuniqu[eé]\b|\bDeclaration\b"), "statement"),
+        (re.compile(r"\bInterview\b|\bAnswers?\b.*\bQuestions\b"), "interview"),
+        (
+            re.compile(
+                r"\bMeets?\b|\bTalks\b|\bPhone Call\b|\bTelephone\b|\bVideo Call\b|\bVideo Conference\b"
+                r"|\bMeeting\b|\bConsultations?\b"
+            ),
+            "meeting",
+        ),
+    ),
+    default_kind="news",
+    doc_id=re.compile(r"/t(?:\d{8}_)?(\d+)\.s?html?$"),
+    image_date=re.compile(r"\bW0(?P<year>20\d\d)(?P<month>\d\d)(?P<day>\d\d)\d*\.(?:jpe?g|png|gif)\b", re.IGNORECASE),
+    boilerplate_paragraphs=(
+        re.compile(r"Suggest to a friend:?", re.IGNORECASE),
+        re.compile(r"Please enter (?:E-mail|keywords)", re.IGNORECASE),
+        re.compile(r"Print|Close|Appendix:?|Related News:?", re.IGNORECASE),
+        re.compile(r"Home\s*>.*"),
+    ),
+)

@@ -1,0 +1,1 @@
+"""Spiders: a shared base (`base.StatementSpider`) and one thin spider per site and language."""

@@ -1,0 +1,162 @@
+"""The shared spider: listing pages → pagination → statement pages, for any site module.
+
+A site's spider is a subclass that names its `Site` declarations; this class does the walking and knows nothing
+of cleaning: it yields one `PageItem` per statement page, with what the listing said of it as hints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from scrapy.settings import BaseSettings
+
+from crawler.items import PageItem
+from crawler.sites.base import Site
+
+logger = logging.getLogger(__name__)
+
+_SPACES = re.compile(r"\s+")
+
+
+class SpiderArgumentError(ValueError):
+    """A spider argument is malformed (e.g. `since` is not an ISO date, or `since` is after `until`)."""
+
+
+def parse_date_argument(name: str, value: str | None) -> dt.date | None:
+    """Parse an ISO date spider argument (YYYY-MM-DD); None stays None.
+
+    Raises:
+        SpiderArgumentError: the value is not an ISO date; the message names the argument.
+    """
+    if value is None or value == "":
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise SpiderArgumentError(f"-a {name}={value!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+class StatementSpider(scrapy.Spider):
+    """Crawl a site's statement sections.
+
+    Sections: the site module's `sections`; each is a listing whose first page announces how many pages
+    it has (`Listing.page_count`), and every page is walked.
+
+    Arguments:
+        since: ISO date; statements dated before it are not stored.
+        until: ISO date; statements dated after it are not stored.
+
+    Output: one `PageItem` per statement page, with hints: section, listing_url, listing_title, listing_date
+    and neighbours (the entries listed just before and after it: url, title, date).
+
+    Stats: `statements/listing_pages`, `statements/statement_pages`.
+    """
+
+    site: ClassVar[Site]
+
+    def __init__(self, *args: Any, since: str | None = None, until: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.since = parse_date_argument("since", since)
+        self.until = parse_date_argument("until", until)
+        if self.since and self.until and self.since > self.until:
+            raise SpiderArgumentError(f"since ({self.since}) is after until ({self.until})")
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        """Apply the class's custom settings, then, in replay mode (REPLAY_WARC set), turn off what only makes
+        sense against a live site: download delays, AutoThrottle and the HTTP cache. Settings given on the
+        command line still win."""
+        super().update_settings(settings)
+        if settings.get("REPLAY_WARC"):
+            for name, value in {
+                "DOWNLOAD_DELAY": 0,
+                "AUTOTHROTTLE_ENABLED": False,
+                "HTTPCACHE_ENABLED": False,
+                "CONCURRENT_REQUESTS": 32,
+                "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
+            }.items():
+                settings.set(name, value, priority="spider")
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        if not self.settings.get("REPLAY_WARC") and "noreply" in self.settings.get("USER_AGENT", ""):
+            logger.warning("set STATEMENTS_CONTACT to your e-mail address or URL before crawling a live site")
+        for section in self.site.sections:
+            yield scrapy.Request(section.url, callback=self.parse_listing, cb_kwargs={"section": section.name, "page": 0})
+
+    def listing_entries(self, response: TextResponse) -> list[dict[str, Any]]:
+        """The statement links of a listing page, in page order: dicts with url (absolute), title (link text)
+        and date (the listing's date text for the entry, or None)."""
+        listing = self.site.listing
+        entries: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for link in response.css(listing.entry):
+            url = response.urljoin(link.attrib["href"].strip())
+            if not listing.statement_url.search(urlsplit(url).path) or url in seen:
+                continue
+            seen.add(url)
+            date = None
+            if listing.entry_date is not None:
+                around = " ".join(link.xpath("..//text()").getall())
+                match = listing.entry_date.search(around)
+                date = match.group(0) if match else None
+            title = _SPACES.sub(" ", " ".join(link.css("::text").getall())).strip()
+            entries.append({"url": url, "title": title, "date": date})
+        return entries
+
+    def page_count(self, response: TextResponse) -> int:
+        """Number of listing pages the first page announces; 1 (with a warning) when it announces none."""
+        match = self.site.listing.page_count.search(response.text)
+        if match is None:
+            logger.warning("no page count on listing %s: only its first page is walked", response.url)
+            return 1
+        return max(1, int(match.group(1)))
+
+    def parse_listing(self, response: Response, section: str, page: int) -> Iterator[scrapy.Request]:
+        if not isinstance(response, TextResponse):
+            logger.warning("listing %s is not a text response: skipped", response.url)
+            return
+        self.crawler.stats.inc_value("statements/listing_pages")
+        entries = self.listing_entries(response)
+        if not entries:
+            logger.warning("listing %s holds no statement link", response.url)
+        for index, entry in enumerate(entries):
+            neighbours = [entries[i] for i in (index - 1, index + 1) if 0 <= i < len(entries)]
+            hints = {
+                "section": section,
+                "listing_url": response.url,
+                "listing_title": entry["title"],
+                "listing_date": entry["date"],
+                "neighbours": neighbours,
+            }
+            yield scrapy.Request(entry["url"], callback=self.parse_statement, cb_kwargs={"hints": hints})
+        if page == 0:
+            for number in range(1, self.page_count(response)):
+                yield scrapy.Request(
+                    response.urljoin(self.site.listing.page_url.format(n=number)),
+                    callback=self.parse_listing,
+                    cb_kwargs={"section": section, "page": number},
+                )
+
+    def parse_statement(self, response: Response, hints: dict[str, Any]) -> Iterator[PageItem]:
+        self.crawler.stats.inc_value("statements/statement_pages")
+        headers = {
+            name.decode("latin-1"): [value.decode("latin-1") for value in values]
+            for name, values in response.headers.items()
+        }
+        fetched_at = response.meta.get("fetched_at") or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        yield PageItem(
+            site=self.name,
+            url=response.url,
+            status=response.status,
+            headers=headers,
+            body=response.body,
+            fetched_at=fetched_at,
+            hints=hints,
+        )

@@ -1,0 +1,1 @@
+"""Item pipelines: extract, normalize, store (see DESIGN.md for the data flow)."""

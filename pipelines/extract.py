@@ -1,0 +1,217 @@
+"""Extract pipeline: recorded bytes → title, date text and body paragraphs, boilerplate stripped.
+
+lxml parses the whole page (fast) and the site template's selectors locate the title, the date element and the
+body container; BeautifulSoup (lxml parser) is given no more than the body container, strips the boilerplate
+inside it and splits it into paragraphs at block elements (`<p>`, `<div>`, …) and `<br>` runs. Everything
+outside the body container (breadcrumb, duplicated title, date element, "Suggest to a friend" form, "Print",
+"Related News", scripts) never reaches the paragraphs.
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+import re
+from typing import NoReturn
+from urllib.parse import urlsplit
+
+import lxml.etree
+import lxml.html
+from bs4 import BeautifulSoup, NavigableString, Tag
+from scrapy.exceptions import DropItem
+
+from crawler.items import Extracted, PageItem
+from crawler.sites import get_site
+from crawler.sites.base import Site, Template
+from pipelines.encoding import decode_page
+
+logger = logging.getLogger(__name__)
+
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote center dd details dialog div dl dt fieldset figcaption figure footer "
+    "form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody thead tfoot tr td th ul".split()
+)
+"""Elements that start and end a paragraph."""
+
+ALWAYS_REMOVED = (
+    "script, style, noscript, template, form, input, select, textarea, button, iframe, object, embed, svg"
+)
+"""Elements never part of a statement's text, whatever the site."""
+
+_BR = "\ue000"  # a private-use character marks <br> while paragraphs are assembled
+_BR_RUN = re.compile(f"{_BR}(?:\\s*{_BR})+")
+_UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+
+
+class NotAStatement(Exception):
+    """The page is not a statement page; `reason` says why in one word.
+
+    Reasons: "not-html" (the response is not an HTML document), "no-template" (no site template's marker is
+    on the page, e.g. an error page or a listing), "soft-404" (an error page served with HTTP 200), "no-title",
+    "no-body", "empty-body" (the body container holds no text).
+    """
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+def _header(headers: dict[str, list[str]], name: str) -> str | None:
+    for key, values in headers.items():
+        if key.lower() == name.lower() and values:
+            return values[0]
+    return None
+
+
+def _first_text(root: lxml.html.HtmlElement, selectors: tuple[str, ...]) -> str | None:
+    for selector in selectors:
+        for element in root.cssselect(selector):
+            text = element.text_content()
+            if text.strip():
+                return text
+    return None
+
+
+def _choose_template(root: lxml.html.HtmlElement, site: Site) -> Template | None:
+    for template in site.templates:
+        if root.cssselect(template.marker):
+            return template
+    return None
+
+
+def split_paragraphs(container: Tag, single_br_splits: bool) -> list[str]:
+    """Split an element's text into paragraphs at block elements and `<br>` runs.
+
+    Args:
+        container: a BeautifulSoup element whose boilerplate was already removed.
+        single_br_splits: whether one `<br>` ends a paragraph; two or more (with only whitespace between)
+            always do. On fmprc.gov.cn a single `<br>` separates paragraphs (t1678295: "…self-entertaining.
+            <br>Second, Mr Hunt says…").
+
+    Returns:
+        Paragraph texts in document order, raw (whitespace not normalized); paragraphs holding only
+        whitespace are left out. Comments and other non-text nodes are ignored. The walk is iterative, so
+        deeply nested markup cannot exhaust the stack.
+    """
+    paragraphs: list[str] = []
+    pieces: list[str] = []
+
+    def flush() -> None:
+        text = "".join(pieces)
+        pieces.clear()
+        if not text.strip():
+            return
+        if single_br_splits:
+            parts = text.split(_BR)
+        else:
+            parts = [part.replace(_BR, " ") for part in _BR_RUN.split(text)]
+        paragraphs.extend(part for part in parts if part.strip())
+
+    end_of_block = object()
+    stack: list[object] = list(reversed(container.contents))
+    while stack:
+        node = stack.pop()
+        if node is end_of_block:
+            flush()
+        elif isinstance(node, NavigableString):
+            if type(node) is NavigableString:  # subclasses are comments, doctypes, CDATA, …
+                pieces.append(str(node))
+        elif isinstance(node, Tag):
+            if node.name == "br":
+                pieces.append(_BR)
+            elif node.name in BLOCK_TAGS:
+                flush()
+                stack.append(end_of_block)
+                stack.extend(reversed(node.contents))
+            else:
+                stack.extend(reversed(node.contents))
+    flush()
+    return paragraphs
+
+
+def extract(page: PageItem, site: Site) -> Extracted:
+    """Read title, date text and body paragraphs off a recorded statement page.
+
+    Args:
+        page: the recorded response (only `body`, `headers` and `url` are read).
+        site: the site's declarations (templates, selectors).
+
+    Returns:
+        The extracted fields, paragraphs still raw (see `Extracted`).
+
+    Raises:
+        NotAStatement: the page is not a statement page of this site; `reason` says why.
+    """
+    content_type = _header(page.headers, "Content-Type")
+    if content_type and not any(kind in content_type.lower() for kind in ("html", "xml")):
+        raise NotAStatement("not-html", content_type)
+    decoded = decode_page(page.body, content_type)
+    try:
+        root = lxml.html.document_fromstring(decoded.text.encode("utf-8"), parser=_UTF8_PARSER)
+    except (lxml.etree.ParserError, ValueError) as error:
+        raise NotAStatement("not-html", str(error)) from None
+
+    template = _choose_template(root, site)
+    if template is None:
+        raise NotAStatement("no-template", "no site template matches the page")
+    title = _first_text(root, template.title)
+    if title is None:
+        raise NotAStatement("no-title")
+    if any(pattern.search(title) for pattern in site.not_statement_titles):
+        raise NotAStatement("soft-404", title.strip())
+    containers = root.cssselect(template.body)
+    if not containers:
+        raise NotAStatement("no-body", template.body)
+
+    soup = BeautifulSoup(lxml.html.tostring(containers[0], encoding="unicode"), "lxml")
+    image_names = [
+        posixpath.basename(urlsplit(img.get("src", "")).path) for img in soup.find_all("img") if img.get("src")
+    ]
+    for selector in (ALWAYS_REMOVED, *template.remove):
+        for element in soup.select(selector):
+            element.decompose()
+    paragraphs = split_paragraphs(soup.body or soup, template.single_br_splits)
+    if not paragraphs:
+        raise NotAStatement("empty-body", "the body container holds no text")
+
+    breadcrumb = _first_text(root, (template.breadcrumb,)) if template.breadcrumb else None
+    return Extracted(
+        encoding=decoded.encoding,
+        encoding_reason=decoded.reason,
+        template=template.name,
+        title=title,
+        date_text=_first_text(root, template.date),
+        breadcrumb=breadcrumb,
+        paragraphs=paragraphs,
+        image_names=image_names,
+    )
+
+
+def reject(item: PageItem, rejection: NotAStatement, stats: object | None) -> NoReturn:
+    """Drop a page that is not a statement: count it in the crawl stats as `statements/rejected/<reason>`, log it
+    once at WARNING with its URL, and raise DropItem so that later item pipelines never see it."""
+    if stats is not None:
+        stats.inc_value(f"statements/rejected/{rejection.reason}")
+    logger.warning("not a statement (%s): %s", rejection, item.url)
+    raise DropItem(f"not a statement ({rejection.reason}): {item.url}")
+
+
+class ExtractPipeline:
+    """Item pipeline: fills `PageItem.extracted`; rejects pages that are not statements (see `reject`)."""
+
+    def __init__(self, stats: object | None = None) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: object) -> ExtractPipeline:
+        return cls(getattr(crawler, "stats", None))
+
+    def process_item(self, item: object) -> object:
+        if not isinstance(item, PageItem):
+            return item
+        try:
+            item.extracted = extract(item, get_site(item.site))
+        except NotAStatement as rejection:
+            reject(item, rejection, self.stats)
+        return item

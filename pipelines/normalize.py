@@ -1,0 +1,333 @@
+"""Normalize pipeline: extracted fields → a `Statement` (text, dates, speakers, kind, canonical URL, hash).
+
+- Text: `&nbsp;`, U+3000 and every other Unicode space become a plain space, runs collapse, paragraphs are
+  stripped (leading indentation goes) and put in NFC; zero-width characters are dropped; a first paragraph
+  repeating the title and paragraphs that are site boilerplate are dropped.
+- Dates (ISO 8601, in the site's time zone, Asia/Shanghai for China MFA), in order: the title; the page's date
+  element; the lead sentence; inferred from what the page and the crawl offer (photo file names named after
+  their upload date, the listing's date, the dates of neighbouring listing entries nearest by document number);
+  never from the URL. `date_source` records which: title, page, lead, inferred, or none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+from w3lib.url import canonicalize_url
+
+from crawler.items import Extracted, PageItem, Statement
+from crawler.sites import get_site
+from crawler.sites.base import Site
+from pipelines.extract import NotAStatement, reject
+
+logger = logging.getLogger(__name__)
+
+_SPACES = re.compile(r"\s+")
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_PAGE_DATE = re.compile(
+    r"(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})日?"
+    r"(?:\s+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?)?"
+)
+
+
+def clean_text(text: str) -> str:
+    """Return `text` in NFC with every run of Unicode whitespace (nbsp, U+3000, newlines) as one space, zero-width
+    characters removed, and no leading or trailing space."""
+    text = unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH)
+    return _SPACES.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class DateFound:
+    """A statement's date and how it was found.
+
+    Attributes:
+        date: ISO date (YYYY-MM-DD) in the site's time zone, or None.
+        source: title, page, lead, inferred or none.
+        published_at: ISO 8601 date-time with the site's UTC offset where the page gives a time, else None.
+    """
+
+    date: str | None
+    source: str
+    published_at: str | None = None
+
+
+def _month_number(value: str, site: Site) -> int | None:
+    if value.isdigit():
+        return int(value)
+    return site.month_names.get(value.lower().rstrip("."))
+
+
+def parse_date_parts(text: str, patterns: tuple[re.Pattern[str], ...], site: Site) -> tuple[int | None, int, int] | None:
+    """Find a date in `text` with the first matching pattern.
+
+    Returns:
+        (year or None when the text gives none, month, day), or None when no pattern matches or the
+        month/day are out of range.
+    """
+    for pattern in patterns:
+        match = pattern.search(text)
+        if not match:
+            continue
+        month = _month_number(match.group("month"), site)
+        day = int(match.group("day"))
+        year_text = match.groupdict().get("year")
+        year = int(year_text) if year_text else None
+        if month is None or not 1 <= month <= 12 or not 1 <= day <= 31:
+            continue
+        if year is not None and _safe_date(year, month, day) is None:
+            continue
+        return year, month, day
+    return None
+
+
+def _safe_date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _page_date(date_text: str | None, site: Site) -> DateFound | None:
+    if not date_text:
+        return None
+    match = _PAGE_DATE.search(date_text)
+    if match:
+        day = _safe_date(int(match["year"]), int(match["month"]), int(match["day"]))
+        if day is None:
+            return None
+        published_at = None
+        if match["hour"] is not None:
+            moment = dt.datetime(
+                day.year, day.month, day.day, int(match["hour"]), int(match["minute"]), int(match["second"] or 0),
+                tzinfo=ZoneInfo(site.timezone),
+            )
+            published_at = moment.isoformat()
+        return DateFound(day.isoformat(), "page", published_at)
+    parts = parse_date_parts(date_text, site.title_dates, site)
+    if parts and parts[0] is not None:
+        return DateFound(dt.date(*parts).isoformat(), "page")
+    return None
+
+
+def _doc_number(url: str, site: Site) -> int | None:
+    if site.doc_id is None:
+        return None
+    match = site.doc_id.search(urlsplit(url).path)
+    return int(match.group(1)) if match else None
+
+
+def _image_dates(image_names: list[str], site: Site) -> list[dt.date]:
+    if site.image_date is None:
+        return []
+    dates = []
+    for name in image_names:
+        match = site.image_date.search(name)
+        if match:
+            day = _safe_date(int(match["year"]), int(match["month"]), int(match["day"]))
+            if day is not None:
+                dates.append(day)
+    return dates
+
+
+def _full_date(text: str | None, site: Site) -> dt.date | None:
+    if not text:
+        return None
+    match = _PAGE_DATE.search(text)
+    if match:
+        return _safe_date(int(match["year"]), int(match["month"]), int(match["day"]))
+    parts = parse_date_parts(text, site.title_dates, site)
+    if parts and parts[0] is not None:
+        return dt.date(*parts)
+    return None
+
+
+def _neighbour_dates(url: str, hints: dict[str, Any], site: Site) -> list[dt.date]:
+    """Dates of the adjacent listing entries, nearest document number first."""
+    own = _doc_number(url, site)
+    dated = []
+    for neighbour in hints.get("neighbours") or []:
+        day = _full_date(neighbour.get("date"), site) or _full_date(neighbour.get("title"), site)
+        if day is None:
+            continue
+        number = _doc_number(neighbour.get("url", ""), site)
+        distance = abs(number - own) if number is not None and own is not None else float("inf")
+        dated.append((distance, day))
+    return [day for _, day in sorted(dated, key=lambda pair: pair[0])]
+
+
+def _nearest_year(month: int, day: int, evidence: dt.date) -> dt.date | None:
+    candidates = [
+        candidate
+        for year in (evidence.year - 1, evidence.year, evidence.year + 1)
+        if (candidate := _safe_date(year, month, day)) is not None
+    ]
+    return min(candidates, key=lambda candidate: abs(candidate - evidence)) if candidates else None
+
+
+def find_date(page: PageItem, extracted: Extracted, title: str, lead: str | None, site: Site) -> DateFound:
+    """Find a statement's date, by the order in this module's docstring.
+
+    A title that gives month and day but no year ("… Regular Press Conference on September 10", fmprc.gov.cn
+    t1593756) takes the year that puts the date nearest to the first evidence: the photo upload date in the
+    body (W020180910…jpg), the listing date, or the date of the listing neighbour nearest by document number.
+    A page with no date at all (t1686638) takes the listing date, else the date of the listing neighbour nearest
+    by document number (t1686637, dated August 6, 2019), else its photo upload date.
+
+    Returns:
+        The date, its source, and `published_at` where the page's date element gives a time.
+    """
+    hints = page.hints or {}
+    parts = parse_date_parts(title, site.title_dates, site)
+    if parts and parts[0] is not None:
+        return DateFound(dt.date(*parts).isoformat(), "title")
+    found = _page_date(extracted.date_text, site)
+    if found:
+        return found
+    if lead:
+        lead_parts = parse_date_parts(lead, site.lead_dates, site)
+        if lead_parts and lead_parts[0] is not None:
+            return DateFound(dt.date(*lead_parts).isoformat(), "lead")
+
+    listing_date = _full_date(hints.get("listing_date"), site)
+    images = _image_dates(extracted.image_names, site)
+    neighbours = _neighbour_dates(page.url, hints, site)
+    if parts:
+        _, month, day = parts
+        for evidence in (*images, *([listing_date] if listing_date else []), *neighbours):
+            guess = _nearest_year(month, day, evidence)
+            if guess is not None:
+                return DateFound(guess.isoformat(), "inferred")
+        return DateFound(None, "none")
+    for evidence in ([listing_date] if listing_date else [], neighbours, images):
+        if evidence:
+            return DateFound(evidence[0].isoformat(), "inferred")
+    return DateFound(None, "none")
+
+
+def find_speakers(title: str, lead: str | None, site: Site) -> list[str]:
+    """Names of the people speaking, from the title, else from the lead sentence.
+
+    Each of the site's speaker patterns is searched; names keep their order of first appearance and appear once.
+    Examples (fmprc.gov.cn): "Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3,
+    2020" → ["Zhao Lijian"]; "Wang Yi: …" → ["Wang Yi"]; a lead "On July 16, 2020, State Councilor and Foreign
+    Minister Wang Yi met …" → ["Wang Yi"].
+    """
+    for text in (title, lead or ""):
+        found: list[tuple[int, str]] = []
+        for pattern in site.speaker_patterns:
+            found.extend((match.start("name"), match.group("name")) for match in pattern.finditer(text))
+        names: list[str] = []
+        for _, name in sorted(found):
+            if name not in names:
+                names.append(name)
+        if names:
+            return names
+    return []
+
+
+def classify_kind(title: str, site: Site) -> str:
+    """The kind of statement its title announces: the first of the site's kind rules whose regex matches, else
+    the site's default kind."""
+    for pattern, kind in site.kind_rules:
+        if pattern.search(title):
+            return kind
+    return site.default_kind
+
+
+def canonical_url(url: str, site: Site) -> str:
+    """The canonical form of a statement URL: the site's canonical host (fmprc.gov.cn, mfa.gov.cn and their www
+    forms all become www.fmprc.gov.cn), https for the site's own hosts, no port, no fragment, query arguments
+    sorted and percent-encoding normalized (w3lib)."""
+    parts = urlsplit(canonicalize_url(url, keep_fragments=False))
+    host = (parts.hostname or "").lower()
+    scheme = parts.scheme
+    if host in site.canonical_hosts:
+        host = site.canonical_hosts[host]
+        scheme = "https"
+    elif parts.port and not (scheme, parts.port) in (("http", 80), ("https", 443)):
+        host = f"{host}:{parts.port}"
+    return urlunsplit((scheme, host, parts.path or "/", parts.query, ""))
+
+
+def statement_id(url: str) -> str:
+    """A statement's id: the first 16 hex digits of the SHA-256 of its canonical URL."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+
+def content_hash(title: str, body: str) -> str:
+    """SHA-256 hex of the title and body; it changes exactly when the statement's text changes."""
+    return hashlib.sha256(f"{title}\n\n{body}".encode()).hexdigest()
+
+
+def clean_paragraphs(raw: list[str], title: str, site: Site) -> list[str]:
+    """Normalize paragraph texts and drop the empty ones, a first paragraph that repeats the title, and
+    paragraphs that are wholly site boilerplate ("Print", "Suggest to a friend:", …)."""
+    paragraphs = []
+    for text in raw:
+        text = clean_text(text)
+        if not text or any(pattern.fullmatch(text) for pattern in site.boilerplate_paragraphs):
+            continue
+        paragraphs.append(text)
+    if paragraphs and paragraphs[0].casefold() == title.casefold():
+        paragraphs.pop(0)
+    return paragraphs
+
+
+def normalize(page: PageItem, extracted: Extracted, site: Site) -> Statement:
+    """Turn a page's extracted fields into a `Statement`.
+
+    Raises:
+        NotAStatement: reason "empty-body" when nothing but the title and boilerplate is left of the body.
+    """
+    title = clean_text(extracted.title)
+    paragraphs = clean_paragraphs(extracted.paragraphs, title, site)
+    if not paragraphs:
+        raise NotAStatement("empty-body", "no paragraph left after boilerplate removal")
+    lead = paragraphs[0]
+    found = find_date(page, extracted, title, lead, site)
+    url = canonical_url(page.url, site)
+    body = "\n\n".join(paragraphs)
+    return Statement(
+        id=statement_id(url),
+        site=site.name,
+        language=site.language,
+        url=url,
+        title=title,
+        kind=classify_kind(title, site),
+        date=found.date,
+        date_source=found.source,
+        published_at=found.published_at,
+        speakers=find_speakers(title, lead, site),
+        paragraphs=paragraphs,
+        body=body,
+        content_hash=content_hash(title, body),
+    )
+
+
+class NormalizePipeline:
+    """Item pipeline: fills `PageItem.statement` from `PageItem.extracted`; rejects pages left empty."""
+
+    def __init__(self, stats: object | None = None) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: object) -> NormalizePipeline:
+        return cls(getattr(crawler, "stats", None))
+
+    def process_item(self, item: object) -> object:
+        if not isinstance(item, PageItem) or item.extracted is None:
+            return item
+        try:
+            item.statement = normalize(item, item.extracted, get_site(item.site))
+        except NotAStatement as rejection:
+            reject(item, rejection, self.stats)
+        return item

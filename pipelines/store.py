@@ -1,0 +1,325 @@
+"""Store pipeline: statements, their versions, the raw pages and the run log in SQLite (sqlite-utils).
+
+Tables (see DESIGN.md): `statements` (one row per canonical URL, `id` derived from it), `statement_versions`
+(earlier texts of statements whose content hash changed), `pages` (the recorded bytes, zlib-compressed, with
+status, headers, the encoding chosen and the listing hints, so `statements reparse` can rebuild everything),
+`crawls` (one row per run, with counts) and the FTS5 table `statements_fts` over title and body (porter
+stemming), kept in sync by triggers, which `sqlite-utils search` and Datasette use as is.
+
+The database is the checkpoint: each statement, its version row and its page are written in one transaction
+that starts IMMEDIATE and commits before the next item, in WAL mode so readers can query while a crawl writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import sqlite3
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from scrapy import signals
+from scrapy.exceptions import DropItem
+
+from crawler.items import PageItem, Statement
+
+logger = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 30_000
+"""How long a writer waits for another writer's lock before failing, in milliseconds."""
+
+
+def utc_now() -> str:
+    """The current time as an ISO 8601 string in UTC, to the second."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+class Store:
+    """The statements database.
+
+    Args:
+        path: SQLite file path, or ":memory:".
+
+    The schema is created when missing (and extended, never dropped, when an older version of this project made
+    the file). Raises sqlite3.DatabaseError when `path` is not an SQLite database.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        connection = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+        self.db = sqlite_utils.Database(connection)
+        self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if str(path) != ":memory:":
+            self.db.enable_wal()
+        self.ensure_schema()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    def ensure_schema(self) -> None:
+        """Create every table, index, FTS table and trigger that is missing."""
+        db = self.db
+        db["statements"].create(
+            {
+                "id": str,
+                "site": str,
+                "language": str,
+                "url": str,
+                "title": str,
+                "kind": str,
+                "date": str,
+                "date_source": str,
+                "published_at": str,
+                "speakers": str,
+                "body": str,
+                "content_hash": str,
+                "first_seen_at": str,
+                "last_seen_at": str,
+                "version": int,
+            },
+            pk="id",
+            not_null={"site", "language", "url", "title", "body", "content_hash", "version"},
+            if_not_exists=True,
+        )
+        db["statements"].create_index(["url"], unique=True, if_not_exists=True)
+        db["statements"].create_index(["site", "date"], if_not_exists=True)
+        db["statement_versions"].create(
+            {
+                "statement_id": str,
+                "version": int,
+                "title": str,
+                "body": str,
+                "content_hash": str,
+                "first_seen_at": str,
+                "replaced_at": str,
+            },
+            pk=("statement_id", "version"),
+            foreign_keys=[("statement_id", "statements", "id")],
+            if_not_exists=True,
+        )
+        db["pages"].create(
+            {
+                "url": str,
+                "statement_id": str,
+                "site": str,
+                "status": int,
+                "headers": str,
+                "body": bytes,
+                "body_sha256": str,
+                "encoding": str,
+                "encoding_reason": str,
+                "template": str,
+                "fetched_at": str,
+                "hints": str,
+            },
+            pk="url",
+            foreign_keys=[("statement_id", "statements", "id")],
+            if_not_exists=True,
+        )
+        db["pages"].create_index(["statement_id"], if_not_exists=True)
+        db["crawls"].create(
+            {
+                "id": int,
+                "spider": str,
+                "arguments": str,
+                "started_at": str,
+                "finished_at": str,
+                "finish_reason": str,
+                "requests": int,
+                "listing_pages": int,
+                "statement_pages": int,
+                "new": int,
+                "updated": int,
+                "unchanged": int,
+                "rejected": int,
+                "rejected_reasons": str,
+                "out_of_range": int,
+                "dateless": int,
+                "errors": int,
+            },
+            pk="id",
+            if_not_exists=True,
+        )
+        if not db["statements_fts"].exists():
+            db["statements"].enable_fts(["title", "body"], create_triggers=True, tokenize="porter")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
+        """A write transaction that takes the write lock at once (BEGIN IMMEDIATE) and commits on exit, or rolls
+        back if the block raises."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.rollback()
+            raise
+        self.db.commit()
+
+    def save(self, page: PageItem, statement: Statement, seen_at: str) -> str:
+        """Upsert a statement and its page in one transaction.
+
+        Args:
+            page: the recorded page (its `extracted` must be set).
+            statement: the normalized statement.
+            seen_at: ISO 8601 UTC time of this sighting (the crawl's clock).
+
+        Returns:
+            "new" (no row had this id), "updated" (the content hash changed: the previous text went to
+            `statement_versions` and `version` went up) or "unchanged" (same text: `last_seen_at` and metadata
+            such as kind, date and speakers are refreshed).
+        """
+        row = {
+            "id": statement.id,
+            "site": statement.site,
+            "language": statement.language,
+            "url": statement.url,
+            "title": statement.title,
+            "kind": statement.kind,
+            "date": statement.date,
+            "date_source": statement.date_source,
+            "published_at": statement.published_at,
+            "speakers": json.dumps(statement.speakers, ensure_ascii=False),
+            "body": statement.body,
+            "content_hash": statement.content_hash,
+            "last_seen_at": seen_at,
+        }
+        with self.transaction() as db:
+            existing = next(
+                db.query(
+                    "select version, title, body, content_hash, first_seen_at, last_seen_at from statements"
+                    " where id = ?",
+                    [statement.id],
+                ),
+                None,
+            )
+            if existing is None:
+                outcome = "new"
+                db["statements"].insert({**row, "first_seen_at": seen_at, "version": 1})
+            elif existing["content_hash"] != statement.content_hash:
+                outcome = "updated"
+                db["statement_versions"].insert(
+                    {
+                        "statement_id": statement.id,
+                        "version": existing["version"],
+                        "title": existing["title"],
+                        "body": existing["body"],
+                        "content_hash": existing["content_hash"],
+                        "first_seen_at": existing["first_seen_at"],
+                        "replaced_at": seen_at,
+                    },
+                    replace=True,
+                )
+                db["statements"].update(statement.id, {**row, "version": existing["version"] + 1})
+            else:
+                outcome = "unchanged"
+                db["statements"].update(statement.id, row)
+            db["pages"].upsert(self._page_row(page, statement), pk="url")
+        return outcome
+
+    @staticmethod
+    def _page_row(page: PageItem, statement: Statement) -> dict[str, Any]:
+        extracted = page.extracted
+        return {
+            "url": page.url,
+            "statement_id": statement.id,
+            "site": page.site,
+            "status": page.status,
+            "headers": json.dumps(page.headers, ensure_ascii=False),
+            "body": zlib.compress(page.body, 6),
+            "body_sha256": hashlib.sha256(page.body).hexdigest(),
+            "encoding": extracted.encoding if extracted else None,
+            "encoding_reason": extracted.encoding_reason if extracted else None,
+            "template": extracted.template if extracted else None,
+            "fetched_at": page.fetched_at,
+            "hints": json.dumps(page.hints, ensure_ascii=False),
+        }
+
+    def start_crawl(self, spider: str, arguments: dict[str, Any], started_at: str) -> int:
+        """Insert the `crawls` row of a run that starts now; returns its id."""
+        with self.transaction() as db:
+            table = db["crawls"]
+            table.insert({"spider": spider, "arguments": json.dumps(arguments), "started_at": started_at})
+            return int(table.last_pk)
+
+    def finish_crawl(self, crawl_id: int, counts: dict[str, Any], finished_at: str, reason: str) -> None:
+        """Complete a `crawls` row with the run's counts (column name → value) and why it finished."""
+        with self.transaction() as db:
+            db["crawls"].update(crawl_id, {**counts, "finished_at": finished_at, "finish_reason": reason})
+
+
+def crawl_counts(stats: dict[str, Any]) -> dict[str, Any]:
+    """The `crawls` columns a run's Scrapy stats give (see `StorePipeline` and the spiders for the keys)."""
+    rejected = {
+        key.removeprefix("statements/rejected/"): value
+        for key, value in stats.items()
+        if key.startswith("statements/rejected/")
+    }
+    return {
+        "requests": stats.get("downloader/request_count", 0),
+        "listing_pages": stats.get("statements/listing_pages", 0),
+        "statement_pages": stats.get("statements/statement_pages", 0),
+        "new": stats.get("statements/new", 0),
+        "updated": stats.get("statements/updated", 0),
+        "unchanged": stats.get("statements/unchanged", 0),
+        "rejected": sum(rejected.values()),
+        "rejected_reasons": json.dumps(rejected, sort_keys=True),
+        "out_of_range": stats.get("statements/out_of_range", 0),
+        "dateless": stats.get("statements/dateless", 0),
+        "errors": stats.get("log_count/ERROR", 0),
+    }
+
+
+class StorePipeline:
+    """Item pipeline: writes each statement (with its page) to the database named by the `STATEMENTS_DB` setting,
+    skips statements outside the spider's `since`/`until` range, and keeps the run's `crawls` row."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.path = crawler.settings.get("STATEMENTS_DB") or "statements.db"
+        self.store: Store | None = None
+        self.crawl_id: int | None = None
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> StorePipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        spider = self.crawler.spider
+        self.store = Store(self.path)
+        arguments = {key: getattr(spider, key) for key in ("since", "until") if getattr(spider, key, None)}
+        self.crawl_id = self.store.start_crawl(spider.name, {k: str(v) for k, v in arguments.items()}, utc_now())
+        logger.info("storing statements in %s (crawl %s)", self.path, self.crawl_id)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, PageItem) or item.statement is None or self.store is None:
+            return item
+        statement = item.statement
+        stats = self.crawler.stats
+        spider = self.crawler.spider
+        since, until = getattr(spider, "since", None), getattr(spider, "until", None)
+        if since or until:
+            if statement.date is None or (since and statement.date < since.isoformat()) or (
+                until and statement.date > until.isoformat()
+            ):
+                stats.inc_value("statements/out_of_range")
+                raise DropItem(f"dated {statement.date}, outside the range asked for: {item.url}")
+        outcome = self.store.save(item, statement, utc_now())
+        stats.inc_value(f"statements/{outcome}")
+        if statement.date is None:
+            stats.inc_value("statements/dateless")
+            logger.warning("no date found or inferred for %s", item.url)
+        return item
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        if self.store is None or self.crawl_id is None:
+            return
+        self.store.finish_crawl(self.crawl_id, crawl_counts(self.crawler.stats.get_stats()), utc_now(), reason)
+        self.store.close()
+        self.store = None
