@@ -216,19 +216,17 @@ def find_date(page: PageItem, extracted: Extracted, title: str, lead: str | None
 def find_speakers(title: str, lead: str | None, site: Site) -> list[str]:
     """Names of the people speaking, from the title, else from the lead sentence.
 
-    Each of the site's speaker patterns is searched; names keep their order of first appearance and appear once.
-    Examples (fmprc.gov.cn): "Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3,
-    2020" → ["Zhao Lijian"]; "Wang Yi: …" → ["Wang Yi"]; a lead "On July 16, 2020, State Councilor and Foreign
-    Minister Wang Yi met …" → ["Wang Yi"].
+    The site's title speaker patterns are searched in the title; if none matches, its lead speaker patterns in
+    the lead. Names keep their order of first appearance and appear once. Examples (fmprc.gov.cn): "Foreign
+    Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3, 2020" → ["Zhao Lijian"]; "Wang Yi:
+    …" → ["Wang Yi"]; a lead "On July 16, 2020, State Councilor and Foreign Minister Wang Yi met …" →
+    ["Wang Yi"].
     """
-    for text in (title, lead or ""):
-        found: list[tuple[int, str]] = []
-        for pattern in site.speaker_patterns:
-            found.extend((match.start("name"), match.group("name")) for match in pattern.finditer(text))
-        names: list[str] = []
-        for _, name in sorted(found):
-            if name not in names:
-                names.append(name)
+    for text, patterns in ((title, site.speaker_patterns), (lead or "", site.lead_speaker_patterns)):
+        found = sorted(
+            (match.start("name"), match.group("name")) for pattern in patterns for match in pattern.finditer(text)
+        )
+        names = list(dict.fromkeys(name for _, name in found))
         if names:
             return names
     return []

@@ -92,7 +92,10 @@ class Site:
         title_dates: regexes over the title with named groups `month`, `day` and optional `year`.
         lead_dates: regexes over the first paragraph, same groups (year required).
         month_names: lower-case month name or abbreviation → month number, for `month` groups that are words.
-        speaker_patterns: regexes over the title, then the first paragraph; named group `name` is a speaker.
+        speaker_patterns: regexes over the title; each named group `name` is a speaker.
+        lead_speaker_patterns: regexes over the first paragraph, used when the title names no speaker; they
+            should match only the subject of the lead sentence ("On July 16, 2020, State Councilor and Foreign
+            Minister Wang Yi met …"), not everyone it names.
         kind_rules: (regex over the title, kind) pairs; the first match gives the kind.
         default_kind: kind when no rule matches.
         doc_id: regex over the URL whose group 1 is the site's monotonic document number.
@@ -116,6 +119,7 @@ class Site:
     lead_dates: tuple[re.Pattern[str], ...] = ()
     month_names: dict[str, int] = field(default_factory=dict)
     speaker_patterns: tuple[re.Pattern[str], ...] = ()
+    lead_speaker_patterns: tuple[re.Pattern[str], ...] = ()
     kind_rules: tuple[tuple[re.Pattern[str], str], ...] = ()
     default_kind: str = "news"
     doc_id: re.Pattern[str] | None = None

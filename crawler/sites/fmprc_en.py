@@ -22,6 +22,19 @@ from crawler.sites.base import ENGLISH_MONTH_RE, ENGLISH_MONTHS, Listing, Sectio
 
 BASE = "https://www.fmprc.gov.cn/mfa_eng"
 
+_CHINESE_ROLES = (
+    "State Councilor and Foreign Minister|Foreign Minister|Vice Foreign Minister|Assistant Foreign Minister"
+    "|Foreign Ministry Spokesperson|Spokesperson|President|Vice President|Premier|Vice Premier"
+)
+_SPEAKS = (
+    "(?:Meets|Holds|Has|Attends|Delivers|Speaks|Talks|Calls|Chairs|Co-chairs|Addresses|Gives|Answers|Sends"
+    "|Visits|Pays|Hosts|Presides|Receives)"
+)
+_SPOKE = (
+    "(?:met|held|had|said|spoke|attended|delivered|gave|answered|called|chaired|co-chaired|addressed|hosted"
+    "|presided|visited|paid|sent|received|talked|made|signed|wrote|published|issued|stated|exchanged)"
+)
+
 TEMPLATE_2018 = Template(
     name="fmprc-en-2018",
     effective="2018-05-11",
@@ -76,13 +89,16 @@ SITE = Site(
     speaker_patterns=(
         re.compile(r"\bSpokesperson (?P<name>[A-Z][a-z]+ [A-Z][a-z]+)'s\b"),
         re.compile(r"^(?P<name>[A-Z][a-z]+ [A-Z][a-z]+):\s"),
+        re.compile(rf"^(?P<name>[A-Z][a-z]+ [A-Z][a-z]+) {_SPEAKS}\b"),
         re.compile(
-            r"^(?P<name>[A-Z][a-z]+ [A-Z][a-z]+) (?:Meets|Holds|Has|Attends|Delivers|Speaks|Talks|Calls|Chairs"
-            r"|Co-chairs|Addresses|Gives|Answers|Sends|Visits|Pays|Hosts|Presides)\b"
+            r"\b(?:Speech|Remarks|Address|Statement|Toast|Interview|Article|Signed Article) (?:by|of|with) "
+            r"(?:(?:[A-Z][a-z]+|and) )*?(?P<name>[A-Z][a-z]+ [A-Z][a-z]+)(?= at\b| on\b| to\b| in\b| with\b|,|:|$)"
         ),
+    ),
+    lead_speaker_patterns=(
         re.compile(
-            r"\b(?:State Councilor and Foreign Minister|Foreign Minister|Vice Foreign Minister"
-            r"|Assistant Foreign Minister|Foreign Ministry Spokesperson) (?P<name>[A-Z][a-z]+ [A-Z][a-z]+)\b"
+            rf"^(?:On\b[^,]{{0,60}}(?:,\s*\d{{4}})?,\s*)?(?:{_CHINESE_ROLES})\s+(?P<name>[A-Z][a-z]+ [A-Z][a-z]+)"
+            rf"(?= and\b| {_SPOKE}\b)"
         ),
     ),
     kind_rules=(

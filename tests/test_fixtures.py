@@ -1,0 +1,103 @@
+"""Every fixture statement page: extract + normalize give exactly the hand-checked values in its sidecar."""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+import pytest
+
+from crawler.sites import get_site
+from pipelines.extract import NotAStatement, extract
+from pipelines.normalize import normalize
+from tests.conftest import FixturePage, fixture_pages, statement_fixtures
+
+SITE = get_site("fmprc_en")
+
+BOILERPLATE = (
+    "Suggest to a friend",
+    "Please enter",
+    "Home >",
+    "Home\xa0>",
+    "Related News",
+    "Appendix:",
+    "Copyright©",
+    "Go to Page",
+    "window.print",
+    "document.getElementById",
+)
+"""Strings of the fmprc.gov.cn template around the body that must never reach a statement."""
+
+
+def _id(page: FixturePage) -> str:
+    return page.path.name
+
+
+@pytest.mark.parametrize("page", statement_fixtures("fmprc_en"), ids=_id)
+def test_statement_matches_expected(page: FixturePage) -> None:
+    item = page.page_item()
+    statement = normalize(item, extract(item, SITE), SITE)
+    expected = page.meta["expected"]
+    assert statement.title == expected["title"]
+    assert statement.date == expected["date"]
+    assert statement.date_source == expected["date_source"]
+    assert statement.published_at == expected["published_at"]
+    assert statement.kind == expected["kind"]
+    assert statement.speakers == expected["speakers"]
+    assert len(statement.paragraphs) == expected["paragraph_count"]
+    assert statement.paragraphs[0] == expected["first_paragraph"]
+    assert statement.paragraphs[-1] == expected["last_paragraph"]
+    assert statement.language == "en"
+    assert statement.body == "\n\n".join(statement.paragraphs)
+
+
+@pytest.mark.parametrize("page", statement_fixtures("fmprc_en"), ids=_id)
+def test_no_boilerplate_in_body(page: FixturePage) -> None:
+    item = page.page_item()
+    statement = normalize(item, extract(item, SITE), SITE)
+    for text in BOILERPLATE:
+        assert text not in statement.body
+    assert statement.title not in statement.paragraphs
+    assert "Print" not in statement.paragraphs and "Close" not in statement.paragraphs
+
+
+@pytest.mark.parametrize("page", statement_fixtures("fmprc_en"), ids=_id)
+def test_body_holds_exactly_the_text_of_the_body_container(page: FixturePage) -> None:
+    """No paragraph lost, none added: the body's characters, spaces aside, are the body container's."""
+    item = page.page_item()
+    statement = normalize(item, extract(item, SITE), SITE)
+    container = lxml.html.fromstring(item.body).cssselect("div.content")[0]
+    for element in container.xpath(".//script|.//style"):
+        element.drop_tree()
+    assert re.sub(r"\s+", "", statement.body) == re.sub(r"\s+", "", container.text_content())
+
+
+def test_year_comes_from_the_photo_name_not_the_clock() -> None:
+    page = next(p for p in statement_fixtures("fmprc_en") if "t1593756" in p.path.name)
+    item = page.page_item(with_hints=False)
+    statement = normalize(item, extract(item, SITE), SITE)
+    assert statement.title.endswith("on September 10")
+    assert (statement.date, statement.date_source) == ("2018-09-10", "inferred")
+
+
+def test_dateless_page_without_listing_hints_is_kept_with_no_date() -> None:
+    page = next(p for p in statement_fixtures("fmprc_en") if "t1686638" in p.path.name)
+    item = page.page_item(with_hints=False)
+    statement = normalize(item, extract(item, SITE), SITE)
+    assert (statement.date, statement.date_source) == (None, "none")
+
+
+@pytest.mark.parametrize(
+    "page", [p for p in fixture_pages("fmprc_en") if "not_a_statement" in p.meta], ids=_id
+)
+def test_pages_that_are_not_statements_are_rejected(page: FixturePage) -> None:
+    with pytest.raises(NotAStatement) as rejection:
+        extract(page.page_item(), SITE)
+    assert rejection.value.reason == page.meta["not_a_statement"]
+
+
+def test_listing_pages_are_not_statements() -> None:
+    listing = next(p for p in fixture_pages("fmprc_en") if p.path.name == "default.shtml")
+    with pytest.raises(NotAStatement) as rejection:
+        extract(listing.page_item(), SITE)
+    assert rejection.value.reason == "no-template"
