@@ -18,7 +18,7 @@ class Extracted:
 
     Attributes:
         encoding: Python codec name the body bytes were decoded with ("utf-8", "gb18030", …).
-        encoding_reason: why that encoding was chosen ("bom", "meta", "http-header", "default", "detected").
+        encoding_reason: the rule that chose it (see `pipelines.encoding.Decoded.reason`).
         template: name of the site template that matched the page.
         title: title text as on the page (inner whitespace not yet normalized).
         date_text: text of the page's own date element, or None where it is missing or empty.

@@ -10,7 +10,8 @@ again, is in order:
    anything;
 3. the HTTP header's charset, if the bytes decode under it without errors;
 4. the `<meta>` charset;
-5. detection (charset-normalizer).
+5. UTF-8 if the bytes are valid UTF-8 (a single-byte label on them was not taken), else detection
+   (charset-normalizer), which guesses single-byte charsets for mostly-ASCII UTF-8 pages.
 
 Labels are resolved as browsers do (w3lib): gb2312 and gbk decode as GB18030, iso-8859-1 as windows-1252. A
 single-byte charset is taken only when declared and the bytes are not valid UTF-8.
@@ -35,7 +36,7 @@ class Decoded:
         text: the decoded text (undecodable bytes, where the chosen codec meets any, become U+FFFD).
         encoding: Python codec name used ("utf-8", "gb18030", "cp1251", …).
         reason: which rule chose it: "bom", "declared-utf-8", "undeclared-utf-8", "http-header", "meta",
-            "detected" or "fallback-utf-8" (detection found nothing).
+            "valid-utf-8", "detected" or "fallback-utf-8" (detection found nothing).
     """
 
     text: str
@@ -99,6 +100,8 @@ def decode_page(body: bytes, content_type: str | None) -> Decoded:
         return Decoded(body.decode(header), header, "http-header")
     if acceptable(meta):
         return Decoded(_decode(body, meta), meta, "meta")
+    if is_utf8:
+        return Decoded(body.decode("utf-8"), "utf-8", "valid-utf-8")
     best = charset_normalizer.from_bytes(body).best()
     if best is not None:
         codec = _codec(best.encoding) or best.encoding

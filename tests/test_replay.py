@@ -1,0 +1,124 @@
+"""WARC replay (REPLAY_WARC) and the end-to-end crawl of a small WARC made from the fixtures."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse
+
+from crawler.middlewares import WarcArchive, WarcReplayMiddleware
+from tests.conftest import FIXTURES, fixture_pages, run_crawl, write_warc
+
+PAGE = FIXTURES / "fmprc_en" / "pc_2020-07-03_zhao-lijian_t1794629.shtml"
+URL = "https://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/t1794629.shtml"
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> WarcArchive:
+    body = PAGE.read_bytes()
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:1000], body[1000:])) + b"0\r\n\r\n"
+    path = write_warc(
+        tmp_path / "t.warc.gz",
+        [
+            (URL, 200, [("Content-Type", "text/html")], body),
+            (URL.replace("t1794629", "t9"), 200, [("Content-Type", "text/html"), ("Transfer-Encoding", "chunked")], chunked),
+            (URL.replace("t1794629", "gz"), 200, [("Content-Type", "text/html"), ("Content-Encoding", "gzip")], gzip.compress(body)),
+        ],
+    )
+    archive = WarcArchive(path)
+    yield archive
+    archive.close()
+
+
+def test_archive_serves_recorded_status_headers_and_body(archive: WarcArchive) -> None:
+    recorded = archive.get(URL + "#fragment")
+    assert (recorded.status, recorded.body) == (200, PAGE.read_bytes())
+    assert ("Content-Type", "text/html") in recorded.headers
+    assert recorded.warc_date.startswith("20")
+    assert len(archive) == 3 and URL in archive
+    assert archive.get(URL.replace("t1794629", "t0")) is None
+
+
+def test_chunked_records_are_dechunked_and_compressed_ones_kept_compressed(archive: WarcArchive) -> None:
+    chunked = archive.get(URL.replace("t1794629", "t9"))
+    assert chunked.body == PAGE.read_bytes()
+    assert all(name.lower() != "transfer-encoding" for name, _ in chunked.headers)
+    compressed = archive.get(URL.replace("t1794629", "gz"))
+    assert gzip.decompress(compressed.body) == PAGE.read_bytes()
+    assert ("Content-Encoding", "gzip") in compressed.headers
+
+
+def test_middleware_answers_404_for_urls_not_in_the_archive(archive: WarcArchive) -> None:
+    middleware = WarcReplayMiddleware(archive, maxsize=0, warnsize=0)
+    response = middleware.process_request(Request("https://www.fmprc.gov.cn/not-recorded.shtml"))
+    assert (response.status, response.body, response.flags) == (404, b"", ["replay-missing"])
+    hit = middleware.process_request(Request(URL))
+    assert isinstance(hit, HtmlResponse) and hit.status == 200 and hit.flags == ["replay"]
+    assert hit.request.meta["fetched_at"] == archive.get(URL).warc_date
+
+
+def test_middleware_drops_bodies_over_the_size_limit(archive: WarcArchive) -> None:
+    middleware = WarcReplayMiddleware(archive, maxsize=10_000, warnsize=0)
+    with pytest.raises(IgnoreRequest):
+        middleware.process_request(Request(URL))
+
+
+def test_empty_archive_is_refused(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.warc.gz"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match="no WARC response record"):
+        WarcArchive(empty)
+
+
+def _fixture_warc(path: Path) -> Path:
+    responses = []
+    for page in fixture_pages("fmprc_en"):
+        headers = [(name, value) for name, values in page.meta["headers"].items() for value in values]
+        body = page.path.read_bytes()
+        if page.path == PAGE:  # one page served gzip-compressed, as a live server may
+            headers.append(("Content-Encoding", "gzip"))
+            body = gzip.compress(body)
+        responses.append((page.url, page.meta["status"], headers, body))
+    responses.append(
+        ("https://www.fmprc.gov.cn/robots.txt", 302, [("Location", "https://www.fmprc.gov.cn/error.htm")], b"")
+    )
+    return write_warc(path, responses)
+
+
+def test_replay_crawl_stores_each_fixture_statement_once(tmp_path: Path) -> None:
+    warc = _fixture_warc(tmp_path / "fixtures.warc.gz")
+    db_path = tmp_path / "en.db"
+    for _ in range(2):
+        run = run_crawl("fmprc_en", "-s", f"REPLAY_WARC={warc}", "-s", f"STATEMENTS_DB={db_path}")
+        assert run.returncode == 0, run.stderr[-3000:]
+        assert "Traceback" not in run.stderr
+    db = sqlite3.connect(db_path)
+    db.row_factory = sqlite3.Row
+    rows = {row["url"]: row for row in db.execute("select * from statements")}
+    expected = {page.url: page.meta["expected"] for page in fixture_pages("fmprc_en") if "expected" in page.meta}
+    assert set(rows) == set(expected)
+    for url, values in expected.items():
+        row = rows[url]
+        assert (row["title"], row["date"], row["date_source"], row["kind"]) == (
+            values["title"], values["date"], values["date_source"], values["kind"]
+        ), url
+        assert json.loads(row["speakers"]) == values["speakers"]
+        assert row["body"].split("\n\n")[0] == values["first_paragraph"]
+        assert row["version"] == 1
+    first, second = [dict(row) for row in db.execute("select * from crawls order by id")]
+    for crawl in (first, second):
+        assert crawl["finish_reason"] == "finished"
+        assert crawl["listing_pages"] == 18  # 13 recorded press conference pages + 5 constructed
+        assert crawl["statement_pages"] == len(expected)
+        assert crawl["dateless"] == 2  # the constructed speech and the announcement on page 2 of Headlines
+        assert crawl["errors"] == 0
+    assert (first["new"], first["unchanged"]) == (len(expected), 0)
+    assert (second["new"], second["updated"], second["unchanged"]) == (0, 0, len(expected))
+    assert db.execute("select count(*) from pages").fetchone()[0] == len(expected)
+    assert db.execute("select count(*) from statement_versions").fetchone()[0] == 0

@@ -1,0 +1,97 @@
+"""The base spider on fmprc_en: arguments, listing links, pagination from countPage, page items."""
+
+from __future__ import annotations
+
+import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
+
+from crawler.items import PageItem
+from crawler.spiders.base import SpiderArgumentError
+from crawler.spiders.fmprc_en import FmprcEnSpider
+from tests.conftest import FIXTURES
+
+LISTING = "https://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/"
+
+
+def _spider(**arguments: str) -> FmprcEnSpider:
+    crawler = get_crawler(FmprcEnSpider)
+    crawler._apply_settings()
+    return FmprcEnSpider.from_crawler(crawler, **arguments)
+
+
+def _listing(name: str) -> HtmlResponse:
+    body = (FIXTURES / "fmprc_en" / "listing" / name).read_bytes()
+    return HtmlResponse(LISTING + name, body=body, headers={"Content-Type": "text/html"})
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"since": "2020-13-01"}, "-a since='2020-13-01' is not an ISO date"),
+        ({"until": "yesterday"}, "-a until='yesterday' is not an ISO date"),
+        ({"since": "2020-07-01", "until": "2020-06-01"}, "since (2020-07-01) is after until (2020-06-01)"),
+    ],
+)
+def test_bad_arguments_are_refused_with_a_clear_message(arguments: dict, message: str) -> None:
+    with pytest.raises(SpiderArgumentError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        _spider(**arguments)
+
+
+def test_good_arguments_are_dates() -> None:
+    spider = _spider(since="2020-06-01", until="2020-06-30")
+    assert (spider.since.isoformat(), spider.until.isoformat()) == ("2020-06-01", "2020-06-30")
+
+
+def test_first_listing_page_yields_its_statements_and_every_other_page() -> None:
+    spider = _spider()
+    requests = list(spider.parse_listing(_listing("default.shtml"), section="press_conferences", page=0))
+    statements = [r for r in requests if r.callback == spider.parse_statement]
+    listings = [r for r in requests if r.callback == spider.parse_listing]
+    assert len(statements) == 40
+    assert statements[0].url == LISTING + "t1794629.shtml"  # from the relative link ./t1794629.shtml
+    assert statements[-1].url == LISTING + "t1776657.shtml"
+    assert [r.url for r in listings] == [LISTING + f"default_{n}.shtml" for n in range(1, 13)]
+    assert [r.cb_kwargs["page"] for r in listings] == list(range(1, 13))
+    hints = statements[0].cb_kwargs["hints"]
+    assert hints["listing_title"] == "Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3, 2020"
+    assert [n["url"] for n in hints["neighbours"]] == [LISTING + "t1794266.shtml"]
+    assert spider.crawler.stats.get_value("statements/listing_pages") == 1
+
+
+def test_later_listing_pages_do_not_paginate_again() -> None:
+    spider = _spider()
+    requests = list(spider.parse_listing(_listing("default_12.shtml"), section="press_conferences", page=12))
+    assert all(r.callback == spider.parse_statement for r in requests)
+    assert len(requests) == 20  # 500 statements = 12 pages of 40 + 20
+
+
+def test_listing_without_page_count_walks_only_its_first_page(caplog: pytest.LogCaptureFixture) -> None:
+    spider = _spider()
+    response = _listing("default.shtml")
+    response = response.replace(body=response.body.replace(b"countPage = 13", b"pages = 13"))
+    requests = list(spider.parse_listing(response, section="press_conferences", page=0))
+    assert all(r.callback == spider.parse_statement for r in requests)
+    assert "no page count on listing" in caplog.text
+
+
+def test_statement_page_becomes_a_page_item_with_its_hints() -> None:
+    spider = _spider()
+    body = (FIXTURES / "fmprc_en" / "pc_2020-07-03_zhao-lijian_t1794629.shtml").read_bytes()
+    request = Request(LISTING + "t1794629.shtml", meta={"fetched_at": "2020-07-04T03:55:41Z"})
+    response = HtmlResponse(request.url, body=body, headers={"Content-Type": "text/html"}, request=request)
+    [item] = spider.parse_statement(response, hints={"section": "press_conferences"})
+    assert isinstance(item, PageItem)
+    assert (item.site, item.url, item.status, item.body) == ("fmprc_en", request.url, 200, body)
+    assert item.headers == {"Content-Type": ["text/html"]}
+    assert item.fetched_at == "2020-07-04T03:55:41Z"
+    assert item.hints == {"section": "press_conferences"}
+
+
+def test_sections_and_domains() -> None:
+    spider = _spider()
+    assert [s.name for s in spider.site.sections] == [
+        "headlines", "press_conferences", "spokesperson_remarks", "minister_speeches", "minister_activities"
+    ]
+    assert spider.allowed_domains == ["fmprc.gov.cn", "mfa.gov.cn"]

@@ -1,0 +1,124 @@
+"""Store: upsert by canonical URL, versions, raw pages, FTS, run log."""
+
+from __future__ import annotations
+
+import json
+import zlib
+
+import pytest
+
+from crawler.sites import get_site
+from pipelines.extract import extract
+from pipelines.normalize import normalize
+from pipelines.store import Store, crawl_counts
+from tests.conftest import statement_fixtures
+
+SITE = get_site("fmprc_en")
+
+
+@pytest.fixture
+def store() -> Store:
+    store = Store(":memory:")
+    yield store
+    store.close()
+
+
+def _statement(name: str):
+    page = next(p for p in statement_fixtures("fmprc_en") if name in p.path.name)
+    item = page.page_item()
+    item.extracted = extract(item, SITE)
+    item.statement = normalize(item, item.extracted, SITE)
+    return item
+
+
+def test_new_then_unchanged_keeps_one_row_and_first_seen(store: Store) -> None:
+    item = _statement("t1794629")
+    assert store.save(item, item.statement, "2026-11-29T10:00:00+00:00") == "new"
+    assert store.save(item, item.statement, "2026-11-30T10:00:00+00:00") == "unchanged"
+    rows = list(store.db["statements"].rows)
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["id"] == item.statement.id
+    assert (row["first_seen_at"], row["last_seen_at"], row["version"]) == (
+        "2026-11-29T10:00:00+00:00", "2026-11-30T10:00:00+00:00", 1
+    )
+    assert json.loads(row["speakers"]) == ["Zhao Lijian"]
+    assert row["date"] == "2020-07-03" and row["site"] == "fmprc_en" and row["language"] == "en"
+    assert store.db["statement_versions"].count == 0
+
+
+def test_changed_text_becomes_a_version(store: Store) -> None:
+    item = _statement("t1794629")
+    store.save(item, item.statement, "2026-11-29T10:00:00+00:00")
+    old_body, old_hash = item.statement.body, item.statement.content_hash
+    edited = _statement("t1794629")
+    edited.statement.paragraphs[-1] += " (edited)"
+    edited.statement.body = "\n\n".join(edited.statement.paragraphs)
+    edited.statement.content_hash = "0" * 64
+    assert store.save(edited, edited.statement, "2026-12-01T10:00:00+00:00") == "updated"
+    row = store.db["statements"].get(item.statement.id)
+    assert row["version"] == 2 and row["body"].endswith("(edited)")
+    versions = list(store.db["statement_versions"].rows)
+    assert [(v["version"], v["body"], v["content_hash"], v["replaced_at"]) for v in versions] == [
+        (1, old_body, old_hash, "2026-12-01T10:00:00+00:00")
+    ]
+
+
+def test_raw_page_is_kept_compressed_with_headers_encoding_and_hints(store: Store) -> None:
+    item = _statement("t1686638")
+    store.save(item, item.statement, "2026-11-29T10:00:00+00:00")
+    page = store.db["pages"].get(item.url)
+    assert zlib.decompress(page["body"]) == item.body
+    assert len(page["body"]) < len(item.body) / 2
+    assert json.loads(page["headers"]) == {"Content-Type": ["text/html"]}
+    assert (page["encoding"], page["encoding_reason"], page["template"]) == ("utf-8", "declared-utf-8", "fmprc-en-2018")
+    assert json.loads(page["hints"])["neighbours"][1]["url"].endswith("t1686637.shtml")
+    assert page["statement_id"] == item.statement.id
+
+
+def test_full_text_search_follows_inserts_and_updates(store: Store) -> None:
+    first, second = _statement("t1794629"), _statement("t1688743")
+    store.save(first, first.statement, "2026-11-29T10:00:00+00:00")
+    store.save(second, second.statement, "2026-11-29T10:00:00+00:00")
+    assert [row["id"] for row in store.db["statements"].search("Diaoyu")] == [first.statement.id]
+    assert [row["id"] for row in store.db["statements"].search("Syria")] == [second.statement.id]
+    # porter stemming: "sanction" finds t1687014's "sanctions"
+    third = _statement("t1687014")
+    store.save(third, third.statement, "2026-11-29T10:00:00+00:00")
+    assert [row["id"] for row in store.db["statements"].search("sanction")] == [third.statement.id]
+    second.statement.body += "\n\nDiaoyu Dao."
+    second.statement.content_hash = "1" * 64
+    store.save(second, second.statement, "2026-11-30T10:00:00+00:00")
+    assert {row["id"] for row in store.db["statements"].search("Diaoyu")} == {first.statement.id, second.statement.id}
+
+
+def test_crawl_row_records_counts_and_finish_reason(store: Store) -> None:
+    crawl = store.start_crawl("fmprc_en", {"since": "2020-06-01"}, "2026-11-29T10:00:00+00:00")
+    stats = {
+        "downloader/request_count": 519,
+        "statements/listing_pages": 13,
+        "statements/statement_pages": 500,
+        "statements/new": 498,
+        "statements/rejected/no-template": 2,
+        "statements/dateless": 1,
+        "log_count/ERROR": 0,
+    }
+    store.finish_crawl(crawl, crawl_counts(stats), "2026-11-29T10:00:05+00:00", "finished")
+    row = store.db["crawls"].get(crawl)
+    assert (row["spider"], json.loads(row["arguments"]), row["finish_reason"]) == (
+        "fmprc_en", {"since": "2020-06-01"}, "finished"
+    )
+    assert (row["requests"], row["listing_pages"], row["statement_pages"], row["new"], row["rejected"]) == (
+        519, 13, 500, 498, 2
+    )
+    assert json.loads(row["rejected_reasons"]) == {"no-template": 2}
+    assert (row["dateless"], row["unchanged"], row["errors"]) == (1, 0, 0)
+
+
+def test_schema_creation_is_idempotent_and_uses_wal(tmp_path) -> None:
+    path = tmp_path / "statements.db"
+    Store(path).close()
+    store = Store(path)
+    assert store.db.journal_mode == "wal"
+    assert {"statements", "statement_versions", "pages", "crawls", "statements_fts"} <= set(store.db.table_names())
+    store.close()
