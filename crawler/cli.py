@@ -37,8 +37,12 @@ def main() -> None:
 
 
 @main.command("extract")
-@click.option("--site", required=True, callback=_site, help=f"Spider name of the page's site: {', '.join(SITES)}.")
-@click.option("--url", required=True, help="URL the page was fetched from (decides the canonical URL and id).")
+@click.option(
+    "--site", required=True, callback=_site, help=f"Spider name of the page's site: {', '.join(SITES)}."
+)
+@click.option(
+    "--url", required=True, help="URL the page was fetched from (decides the canonical URL and id)."
+)
 @click.option(
     "--content-type",
     default=None,

@@ -102,14 +102,16 @@ class PageItem:
             None) and neighbours (the adjacent listing entries: url, title, date).
         extracted: set by the extract pipeline.
         statement: set by the normalize pipeline.
+
+    Its repr shows only site, URL, status and fetch time: Scrapy logs dropped items with their repr.
     """
 
     site: str
     url: str
     status: int
-    headers: dict[str, list[str]]
-    body: bytes
+    headers: dict[str, list[str]] = field(repr=False)
+    body: bytes = field(repr=False)
     fetched_at: str
-    hints: dict[str, Any] = field(default_factory=dict)
-    extracted: Extracted | None = None
-    statement: Statement | None = None
+    hints: dict[str, Any] = field(default_factory=dict, repr=False)
+    extracted: Extracted | None = field(default=None, repr=False)
+    statement: Statement | None = field(default=None, repr=False)

@@ -94,7 +94,9 @@ class WarcArchive:
         if (http_headers.get_header("Transfer-Encoding") or "").lower() == "chunked":
             stream = ChunkedDataReader(stream, decomp_type=None)
         body = stream.read()
-        headers = [(name, value) for name, value in http_headers.headers if name.lower() != "transfer-encoding"]
+        headers = [
+            (name, value) for name, value in http_headers.headers if name.lower() != "transfer-encoding"
+        ]
         return RecordedResponse(
             url=record.rec_headers.get_header("WARC-Target-URI"),
             status=int(http_headers.get_statuscode()),
@@ -129,7 +131,9 @@ class WarcReplayMiddleware:
             raise NotConfigured("REPLAY_WARC is not set")
         archive = WarcArchive(path)
         logger.info("replaying %d recorded responses from %s", len(archive), path)
-        return cls(archive, crawler.settings.getint("DOWNLOAD_MAXSIZE"), crawler.settings.getint("DOWNLOAD_WARNSIZE"))
+        return cls(
+            archive, crawler.settings.getint("DOWNLOAD_MAXSIZE"), crawler.settings.getint("DOWNLOAD_WARNSIZE")
+        )
 
     def process_request(self, request: Request) -> Response:
         recorded = self.archive.get(request.url)
@@ -139,12 +143,20 @@ class WarcReplayMiddleware:
         warnsize = request.meta.get("download_warnsize", self.warnsize)
         size = len(recorded.body)
         if maxsize and size > maxsize:
-            logger.warning("recorded body of %s is %d bytes, over the %d-byte DOWNLOAD_MAXSIZE: dropped",
-                           request.url, size, maxsize)
+            logger.warning(
+                "recorded body of %s is %d bytes, over the %d-byte DOWNLOAD_MAXSIZE: dropped",
+                request.url,
+                size,
+                maxsize,
+            )
             raise IgnoreRequest(f"response larger than DOWNLOAD_MAXSIZE ({size} > {maxsize})")
         if warnsize and size > warnsize:
-            logger.warning("recorded body of %s is %d bytes, over the %d-byte DOWNLOAD_WARNSIZE",
-                           request.url, size, warnsize)
+            logger.warning(
+                "recorded body of %s is %d bytes, over the %d-byte DOWNLOAD_WARNSIZE",
+                request.url,
+                size,
+                warnsize,
+            )
         request.meta["fetched_at"] = recorded.warc_date
         headers = Headers()
         for name, value in recorded.headers:

@@ -17,9 +17,13 @@ NEWSPIDER_MODULE = "crawler.spiders"
 
 STATEMENTS_DB = os.environ.get("STATEMENTS_DB") or "statements.db"
 REPLAY_WARC = os.environ.get("REPLAY_WARC") or None
-STATEMENTS_CONTACT = os.environ.get("STATEMENTS_CONTACT") or "maintainers@users.noreply.r-seed-1a5949e0.example"
+STATEMENTS_CONTACT = (
+    os.environ.get("STATEMENTS_CONTACT") or "maintainers@users.noreply.r-seed-1a5949e0.example"
+)
 
-USER_AGENT = f"ministry-statements/{__version__} (research crawler of public press statements; +{STATEMENTS_CONTACT})"
+USER_AGENT = (
+    f"ministry-statements/{__version__} (research crawler of public press statements; +{STATEMENTS_CONTACT})"
+)
 ROBOTSTXT_OBEY = True
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2.0

@@ -92,13 +92,12 @@ def decode_page(body: bytes, content_type: str | None) -> Decoded:
             return Decoded(body.decode("utf-8"), "utf-8", "declared-utf-8")
         if header is None and meta is None:
             return Decoded(body.decode("utf-8"), "utf-8", "undeclared-utf-8")
-
-    def acceptable(codec: str | None) -> bool:
-        return codec is not None and not (is_utf8 and _is_single_byte(codec))
-
-    if acceptable(header) and _decodes(body, header):
+        # A single-byte label on bytes that are valid UTF-8 is not believed.
+        header = header if header and not _is_single_byte(header) else None
+        meta = meta if meta and not _is_single_byte(meta) else None
+    if header and _decodes(body, header):
         return Decoded(body.decode(header), header, "http-header")
-    if acceptable(meta):
+    if meta:
         return Decoded(_decode(body, meta), meta, "meta")
     if is_utf8:
         return Decoded(body.decode("utf-8"), "utf-8", "valid-utf-8")

@@ -9,23 +9,22 @@ outside the body container (breadcrumb, duplicated title, date element, "Suggest
 
 from __future__ import annotations
 
-import logging
 import posixpath
 import re
-from typing import NoReturn
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
 from bs4 import BeautifulSoup, NavigableString, Tag
+from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
 
 from crawler.items import Extracted, PageItem
 from crawler.sites import get_site
 from crawler.sites.base import Site, Template
 from pipelines.encoding import decode_page
-
-logger = logging.getLogger(__name__)
 
 BLOCK_TAGS = frozenset(
     "address article aside blockquote center dd details dialog div dl dt fieldset figcaption figure footer "
@@ -166,7 +165,7 @@ def extract(page: PageItem, site: Site) -> Extracted:
 
     soup = BeautifulSoup(lxml.html.tostring(containers[0], encoding="unicode"), "lxml")
     image_names = [
-        posixpath.basename(urlsplit(img.get("src", "")).path) for img in soup.find_all("img") if img.get("src")
+        posixpath.basename(urlsplit(str(img["src"])).path) for img in soup.find_all("img") if img.get("src")
     ]
     for selector in (ALWAYS_REMOVED, *template.remove):
         for element in soup.select(selector):
@@ -188,26 +187,28 @@ def extract(page: PageItem, site: Site) -> Extracted:
     )
 
 
-def reject(item: PageItem, rejection: NotAStatement, stats: object | None) -> NoReturn:
-    """Drop a page that is not a statement: count it in the crawl stats as `statements/rejected/<reason>`, log it
-    once at WARNING with its URL, and raise DropItem so that later item pipelines never see it."""
+def reject(item: PageItem, rejection: NotAStatement, stats: StatsCollector | None) -> NoReturn:
+    """Drop a page that is not a statement: count it in the crawl stats as `statements/rejected/<reason>` and raise
+    DropItem, which Scrapy logs once at WARNING ("Dropped: not a statement (reason: detail): URL"), so that later
+    item pipelines never see it."""
     if stats is not None:
         stats.inc_value(f"statements/rejected/{rejection.reason}")
-    logger.warning("not a statement (%s): %s", rejection, item.url)
-    raise DropItem(f"not a statement ({rejection.reason}): {item.url}")
+    raise DropItem(f"not a statement ({rejection}): {item.url}")
 
 
 class ExtractPipeline:
     """Item pipeline: fills `PageItem.extracted`; rejects pages that are not statements (see `reject`)."""
 
-    def __init__(self, stats: object | None = None) -> None:
+    def __init__(self, stats: StatsCollector | None = None) -> None:
         self.stats = stats
 
     @classmethod
-    def from_crawler(cls, crawler: object) -> ExtractPipeline:
-        return cls(getattr(crawler, "stats", None))
+    def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
+        """The pipeline of a crawl, counting rejections in the crawl's stats."""
+        return cls(crawler.stats)
 
-    def process_item(self, item: object) -> object:
+    def process_item(self, item: Any) -> Any:
+        """Extract a page item; other items pass through."""
         if not isinstance(item, PageItem):
             return item
         try:

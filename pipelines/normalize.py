@@ -13,22 +13,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
+from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
 from w3lib.url import canonicalize_url
 
 from crawler.items import Extracted, PageItem, Statement
 from crawler.sites import get_site
 from crawler.sites.base import Site
 from pipelines.extract import NotAStatement, reject
-
-logger = logging.getLogger(__name__)
 
 _SPACES = re.compile(r"\s+")
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
@@ -66,12 +65,24 @@ def _month_number(value: str, site: Site) -> int | None:
     return site.month_names.get(value.lower().rstrip("."))
 
 
-def parse_date_parts(text: str, patterns: tuple[re.Pattern[str], ...], site: Site) -> tuple[int | None, int, int] | None:
-    """Find a date in `text` with the first matching pattern.
+class DateParts(NamedTuple):
+    """A date as a text gives it: the year may be missing ("… on September 10")."""
+
+    year: int | None
+    month: int
+    day: int
+
+    def full(self) -> dt.date | None:
+        """The date, or None when the year is missing."""
+        return dt.date(self.year, self.month, self.day) if self.year is not None else None
+
+
+def parse_date_parts(text: str, patterns: tuple[re.Pattern[str], ...], site: Site) -> DateParts | None:
+    """Find a date in `text` with the first matching pattern (named groups `month`, `day`, optional `year`).
 
     Returns:
-        (year or None when the text gives none, month, day), or None when no pattern matches or the
-        month/day are out of range.
+        The parts found (year None when the text gives none), or None when no pattern matches or the month
+        and day make no date.
     """
     for pattern in patterns:
         match = pattern.search(text)
@@ -81,11 +92,9 @@ def parse_date_parts(text: str, patterns: tuple[re.Pattern[str], ...], site: Sit
         day = int(match.group("day"))
         year_text = match.groupdict().get("year")
         year = int(year_text) if year_text else None
-        if month is None or not 1 <= month <= 12 or not 1 <= day <= 31:
+        if month is None or _safe_date(year if year is not None else 2000, month, day) is None:
             continue
-        if year is not None and _safe_date(year, month, day) is None:
-            continue
-        return year, month, day
+        return DateParts(year, month, day)
     return None
 
 
@@ -107,15 +116,19 @@ def _page_date(date_text: str | None, site: Site) -> DateFound | None:
         published_at = None
         if match["hour"] is not None:
             moment = dt.datetime(
-                day.year, day.month, day.day, int(match["hour"]), int(match["minute"]), int(match["second"] or 0),
+                day.year,
+                day.month,
+                day.day,
+                int(match["hour"]),
+                int(match["minute"]),
+                int(match["second"] or 0),
                 tzinfo=ZoneInfo(site.timezone),
             )
             published_at = moment.isoformat()
         return DateFound(day.isoformat(), "page", published_at)
     parts = parse_date_parts(date_text, site.title_dates, site)
-    if parts and parts[0] is not None:
-        return DateFound(dt.date(*parts).isoformat(), "page")
-    return None
+    day = parts.full() if parts else None
+    return DateFound(day.isoformat(), "page") if day else None
 
 
 def _doc_number(url: str, site: Site) -> int | None:
@@ -145,9 +158,7 @@ def _full_date(text: str | None, site: Site) -> dt.date | None:
     if match:
         return _safe_date(int(match["year"]), int(match["month"]), int(match["day"]))
     parts = parse_date_parts(text, site.title_dates, site)
-    if parts and parts[0] is not None:
-        return dt.date(*parts)
-    return None
+    return parts.full() if parts else None
 
 
 def _neighbour_dates(url: str, hints: dict[str, Any], site: Site) -> list[dt.date]:
@@ -187,29 +198,28 @@ def find_date(page: PageItem, extracted: Extracted, title: str, lead: str | None
     """
     hints = page.hints or {}
     parts = parse_date_parts(title, site.title_dates, site)
-    if parts and parts[0] is not None:
-        return DateFound(dt.date(*parts).isoformat(), "title")
+    if parts and (day := parts.full()):
+        return DateFound(day.isoformat(), "title")
     found = _page_date(extracted.date_text, site)
     if found:
         return found
-    if lead:
-        lead_parts = parse_date_parts(lead, site.lead_dates, site)
-        if lead_parts and lead_parts[0] is not None:
-            return DateFound(dt.date(*lead_parts).isoformat(), "lead")
+    lead_parts = parse_date_parts(lead, site.lead_dates, site) if lead else None
+    if lead_parts and (day := lead_parts.full()):
+        return DateFound(day.isoformat(), "lead")
 
     listing_date = _full_date(hints.get("listing_date"), site)
     images = _image_dates(extracted.image_names, site)
     neighbours = _neighbour_dates(page.url, hints, site)
+    listed = [listing_date] if listing_date else []
     if parts:
-        _, month, day = parts
-        for evidence in (*images, *([listing_date] if listing_date else []), *neighbours):
-            guess = _nearest_year(month, day, evidence)
+        for evidence in (*images, *listed, *neighbours):
+            guess = _nearest_year(parts.month, parts.day, evidence)
             if guess is not None:
                 return DateFound(guess.isoformat(), "inferred")
         return DateFound(None, "none")
-    for evidence in ([listing_date] if listing_date else [], neighbours, images):
-        if evidence:
-            return DateFound(evidence[0].isoformat(), "inferred")
+    for dates in (listed, neighbours, images):
+        if dates:
+            return DateFound(dates[0].isoformat(), "inferred")
     return DateFound(None, "none")
 
 
@@ -224,7 +234,9 @@ def find_speakers(title: str, lead: str | None, site: Site) -> list[str]:
     """
     for text, patterns in ((title, site.speaker_patterns), (lead or "", site.lead_speaker_patterns)):
         found = sorted(
-            (match.start("name"), match.group("name")) for pattern in patterns for match in pattern.finditer(text)
+            (match.start("name"), match.group("name"))
+            for pattern in patterns
+            for match in pattern.finditer(text)
         )
         names = list(dict.fromkeys(name for _, name in found))
         if names:
@@ -251,7 +263,7 @@ def canonical_url(url: str, site: Site) -> str:
     if host in site.canonical_hosts:
         host = site.canonical_hosts[host]
         scheme = "https"
-    elif parts.port and not (scheme, parts.port) in (("http", 80), ("https", 443)):
+    elif parts.port and (scheme, parts.port) not in (("http", 80), ("https", 443)):
         host = f"{host}:{parts.port}"
     return urlunsplit((scheme, host, parts.path or "/", parts.query, ""))
 
@@ -314,14 +326,16 @@ def normalize(page: PageItem, extracted: Extracted, site: Site) -> Statement:
 class NormalizePipeline:
     """Item pipeline: fills `PageItem.statement` from `PageItem.extracted`; rejects pages left empty."""
 
-    def __init__(self, stats: object | None = None) -> None:
+    def __init__(self, stats: StatsCollector | None = None) -> None:
         self.stats = stats
 
     @classmethod
-    def from_crawler(cls, crawler: object) -> NormalizePipeline:
-        return cls(getattr(crawler, "stats", None))
+    def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
+        """The pipeline of a crawl, counting rejections in the crawl's stats."""
+        return cls(crawler.stats)
 
-    def process_item(self, item: object) -> object:
+    def process_item(self, item: Any) -> Any:
+        """Normalize an extracted page item; other items pass through."""
         if not isinstance(item, PageItem) or item.extracted is None:
             return item
         try:

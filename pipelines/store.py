@@ -65,7 +65,7 @@ class Store:
     def ensure_schema(self) -> None:
         """Create every table, index, FTS table and trigger that is missing."""
         db = self.db
-        db["statements"].create(
+        db.table("statements").create(
             {
                 "id": str,
                 "site": str,
@@ -87,9 +87,9 @@ class Store:
             not_null={"site", "language", "url", "title", "body", "content_hash", "version"},
             if_not_exists=True,
         )
-        db["statements"].create_index(["url"], unique=True, if_not_exists=True)
-        db["statements"].create_index(["site", "date"], if_not_exists=True)
-        db["statement_versions"].create(
+        db.table("statements").create_index(["url"], unique=True, if_not_exists=True)
+        db.table("statements").create_index(["site", "date"], if_not_exists=True)
+        db.table("statement_versions").create(
             {
                 "statement_id": str,
                 "version": int,
@@ -103,7 +103,7 @@ class Store:
             foreign_keys=[("statement_id", "statements", "id")],
             if_not_exists=True,
         )
-        db["pages"].create(
+        db.table("pages").create(
             {
                 "url": str,
                 "statement_id": str,
@@ -122,8 +122,8 @@ class Store:
             foreign_keys=[("statement_id", "statements", "id")],
             if_not_exists=True,
         )
-        db["pages"].create_index(["statement_id"], if_not_exists=True)
-        db["crawls"].create(
+        db.table("pages").create_index(["statement_id"], if_not_exists=True)
+        db.table("crawls").create(
             {
                 "id": int,
                 "spider": str,
@@ -146,8 +146,8 @@ class Store:
             pk="id",
             if_not_exists=True,
         )
-        if not db["statements_fts"].exists():
-            db["statements"].enable_fts(["title", "body"], create_triggers=True, tokenize="porter")
+        if not db.table("statements_fts").exists():
+            db.table("statements").enable_fts(["title", "body"], create_triggers=True, tokenize="porter")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
@@ -200,10 +200,10 @@ class Store:
             )
             if existing is None:
                 outcome = "new"
-                db["statements"].insert({**row, "first_seen_at": seen_at, "version": 1})
+                db.table("statements").insert({**row, "first_seen_at": seen_at, "version": 1})
             elif existing["content_hash"] != statement.content_hash:
                 outcome = "updated"
-                db["statement_versions"].insert(
+                db.table("statement_versions").insert(
                     {
                         "statement_id": statement.id,
                         "version": existing["version"],
@@ -215,11 +215,11 @@ class Store:
                     },
                     replace=True,
                 )
-                db["statements"].update(statement.id, {**row, "version": existing["version"] + 1})
+                db.table("statements").update(statement.id, {**row, "version": existing["version"] + 1})
             else:
                 outcome = "unchanged"
-                db["statements"].update(statement.id, row)
-            db["pages"].upsert(self._page_row(page, statement), pk="url")
+                db.table("statements").update(statement.id, row)
+            db.table("pages").upsert(self._page_row(page, statement), pk="url")
         return outcome
 
     @staticmethod
@@ -243,14 +243,16 @@ class Store:
     def start_crawl(self, spider: str, arguments: dict[str, Any], started_at: str) -> int:
         """Insert the `crawls` row of a run that starts now; returns its id."""
         with self.transaction() as db:
-            table = db["crawls"]
+            table = db.table("crawls")
             table.insert({"spider": spider, "arguments": json.dumps(arguments), "started_at": started_at})
-            return int(table.last_pk)
+            return int(str(table.last_pk))
 
     def finish_crawl(self, crawl_id: int, counts: dict[str, Any], finished_at: str, reason: str) -> None:
         """Complete a `crawls` row with the run's counts (column name → value) and why it finished."""
         with self.transaction() as db:
-            db["crawls"].update(crawl_id, {**counts, "finished_at": finished_at, "finish_reason": reason})
+            db.table("crawls").update(
+                crawl_id, {**counts, "finished_at": finished_at, "finish_reason": reason}
+            )
 
 
 def crawl_counts(stats: dict[str, Any]) -> dict[str, Any]:
@@ -294,7 +296,9 @@ class StorePipeline:
         spider = self.crawler.spider
         self.store = Store(self.path)
         arguments = {key: getattr(spider, key) for key in ("since", "until") if getattr(spider, key, None)}
-        self.crawl_id = self.store.start_crawl(spider.name, {k: str(v) for k, v in arguments.items()}, utc_now())
+        self.crawl_id = self.store.start_crawl(
+            spider.name, {k: str(v) for k, v in arguments.items()}, utc_now()
+        )
         logger.info("storing statements in %s (crawl %s)", self.path, self.crawl_id)
 
     def process_item(self, item: Any) -> Any:
@@ -305,11 +309,15 @@ class StorePipeline:
         spider = self.crawler.spider
         since, until = getattr(spider, "since", None), getattr(spider, "until", None)
         if since or until:
-            if statement.date is None or (since and statement.date < since.isoformat()) or (
-                until and statement.date > until.isoformat()
+            if (
+                statement.date is None
+                or (since and statement.date < since.isoformat())
+                or (until and statement.date > until.isoformat())
             ):
                 stats.inc_value("statements/out_of_range")
-                raise DropItem(f"dated {statement.date}, outside the range asked for: {item.url}")
+                raise DropItem(
+                    f"dated {statement.date}, outside the range asked for: {item.url}", log_level="DEBUG"
+                )
         outcome = self.store.save(item, statement, utc_now())
         stats.inc_value(f"statements/{outcome}")
         if statement.date is None:
@@ -320,6 +328,8 @@ class StorePipeline:
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.store is None or self.crawl_id is None:
             return
-        self.store.finish_crawl(self.crawl_id, crawl_counts(self.crawler.stats.get_stats()), utc_now(), reason)
+        self.store.finish_crawl(
+            self.crawl_id, crawl_counts(self.crawler.stats.get_stats()), utc_now(), reason
+        )
         self.store.close()
         self.store = None

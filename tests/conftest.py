@@ -63,8 +63,12 @@ def write_warc(path: Path, responses: list[tuple[str, int, list[tuple[str, str]]
     with path.open("wb") as stream:
         writer = WARCWriter(stream, gzip=True)
         for url, status, headers, body in responses:
-            http_headers = StatusAndHeaders(f"{status} {'OK' if status == 200 else 'Status'}", headers, protocol="HTTP/1.1")
-            record = writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=http_headers)
+            http_headers = StatusAndHeaders(
+                f"{status} {'OK' if status == 200 else 'Status'}", headers, protocol="HTTP/1.1"
+            )
+            record = writer.create_warc_record(
+                url, "response", payload=io.BytesIO(body), http_headers=http_headers
+            )
             writer.write_record(record)
     return path
 
@@ -84,7 +88,10 @@ def fixture_warc(path: Path, site: str = "fmprc_en") -> Path:
         (
             "https://www.fmprc.gov.cn/robots.txt",
             302,
-            [("Location", "https://www.fmprc.gov.cn/error.htm"), ("Content-Type", "text/html; charset=iso-8859-1")],
+            [
+                ("Location", "https://www.fmprc.gov.cn/error.htm"),
+                ("Content-Type", "text/html; charset=iso-8859-1"),
+            ],
             b"",
         )
     )

@@ -18,10 +18,26 @@ def test_extract_prints_the_statement_as_json() -> None:
     assert result.exit_code == 0, result.output
     statement = json.loads(result.stdout)
     assert set(statement) == {
-        "url", "title", "date", "date_source", "published_at", "kind", "speakers", "language", "paragraphs", "body"
+        "url",
+        "title",
+        "date",
+        "date_source",
+        "published_at",
+        "kind",
+        "speakers",
+        "language",
+        "paragraphs",
+        "body",
     }
-    assert statement["title"] == "Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3, 2020"
-    assert (statement["date"], statement["kind"], statement["speakers"]) == ("2020-07-03", "press_conference", ["Zhao Lijian"])
+    assert (
+        statement["title"]
+        == "Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3, 2020"
+    )
+    assert (statement["date"], statement["kind"], statement["speakers"]) == (
+        "2020-07-03",
+        "press_conference",
+        ["Zhao Lijian"],
+    )
     assert statement["language"] == "en" and statement["url"] == URL
     assert statement["body"] == "\n\n".join(statement["paragraphs"])
     assert statement["paragraphs"][0].startswith("CCTV: The foreign ministry of Laos issued a statement")
@@ -29,7 +45,15 @@ def test_extract_prints_the_statement_as_json() -> None:
 
 def test_extract_exits_2_with_a_one_line_reason_for_a_page_that_is_not_a_statement() -> None:
     result = CliRunner().invoke(
-        main, ["extract", "--site", "fmprc_en", "--url", "https://www.fmprc.gov.cn/error.htm", str(FIXTURES / "fmprc_en" / "error.htm")]
+        main,
+        [
+            "extract",
+            "--site",
+            "fmprc_en",
+            "--url",
+            "https://www.fmprc.gov.cn/error.htm",
+            str(FIXTURES / "fmprc_en" / "error.htm"),
+        ],
     )
     assert result.exit_code == 2
     assert result.stdout == ""
@@ -43,6 +67,8 @@ def test_extract_refuses_an_unknown_site() -> None:
 
 
 def test_extract_refuses_a_missing_file() -> None:
-    result = CliRunner().invoke(main, ["extract", "--site", "fmprc_en", "--url", URL, "/nonexistent/page.html"])
+    result = CliRunner().invoke(
+        main, ["extract", "--site", "fmprc_en", "--url", URL, "/nonexistent/page.html"]
+    )
     assert result.exit_code == 2
     assert "does not exist" in result.stderr

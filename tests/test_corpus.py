@@ -76,7 +76,9 @@ def test_dates_are_those_of_the_titles_or_inferred_right(crawled) -> None:
         name = row["url"].rsplit("/", 1)[1]
         if name in inferred:
             month, day = TITLE_DATE.search(row["title"]).group(1, 2)
-            assert inferred[name] == dt.datetime.strptime(f"{month} {day} 2018", "%B %d %Y").date().isoformat()
+            assert (
+                inferred[name] == dt.datetime.strptime(f"{month} {day} 2018", "%B %d %Y").date().isoformat()
+            )
 
 
 def test_bodies_hold_exactly_the_text_of_the_body_container(crawled, corpus: Path) -> None:
@@ -102,7 +104,9 @@ def test_kinds_and_speakers(crawled) -> None:
 
 def test_second_crawl_changes_nothing(crawled) -> None:
     db = sqlite3.connect(crawled[0])
-    runs = db.execute("select new, updated, unchanged, statement_pages, listing_pages, finish_reason from crawls").fetchall()
+    runs = db.execute(
+        "select new, updated, unchanged, statement_pages, listing_pages, finish_reason from crawls"
+    ).fetchall()
     assert runs == [(500, 0, 0, 500, 13, "finished"), (0, 0, 500, 500, 13, "finished")]
     assert db.execute("select count(*) from statements where version != 1").fetchone()[0] == 0
     assert db.execute("select count(*) from statement_versions").fetchone()[0] == 0
@@ -110,10 +114,24 @@ def test_second_crawl_changes_nothing(crawled) -> None:
 
 def test_sqlite_utils_search_finds_statements(crawled) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "sqlite_utils", "search", str(crawled[0]), "statements", "Diaoyu", "-c", "url"],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "sqlite_utils",
+            "search",
+            str(crawled[0]),
+            "statements",
+            "Diaoyu",
+            "-c",
+            "url",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     found = {row["url"] for row in json.loads(result.stdout)}
     word = re.compile(r"\bDiaoyu\b", re.IGNORECASE)  # a word index: "Diaoyutai Guesthouse" is another word
-    expected = {row["url"] for row in _rows(crawled[0]) if word.search(row["title"]) or word.search(row["body"])}
+    expected = {
+        row["url"] for row in _rows(crawled[0]) if word.search(row["title"]) or word.search(row["body"])
+    }
     assert found == expected and len(found) == 7

@@ -35,7 +35,10 @@ def _paragraphs(html: str, single_br_splits: bool = True) -> list[str]:
 
 def test_recorded_page_yields_title_and_body_but_no_template_text() -> None:
     extracted = extract(_page(TEMPLATE_PAGE), SITE)
-    assert extracted.title == "Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3, 2020"
+    assert (
+        extracted.title
+        == "Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3, 2020"
+    )
     assert extracted.template == "fmprc-en-2018"
     assert (extracted.encoding, extracted.encoding_reason) == ("utf-8", "declared-utf-8")
     assert extracted.date_text is None  # #News_Body_Time is empty on the English pages
@@ -56,7 +59,10 @@ def test_scripts_styles_forms_and_images_inside_the_body_are_dropped() -> None:
         "<form><input value='Please enter E-mail'></form><!-- a comment --><p>Last paragraph.</p>"
     )
     extracted = extract(_page(body), SITE)
-    assert [" ".join(p.split()) for p in extracted.paragraphs] == ["Zhao Lijian: First paragraph.", "Last paragraph."]
+    assert [" ".join(p.split()) for p in extracted.paragraphs] == [
+        "Zhao Lijian: First paragraph.",
+        "Last paragraph.",
+    ]
 
 
 def test_paragraphs_split_at_blocks_and_br_runs() -> None:
@@ -112,3 +118,30 @@ def test_non_html_is_rejected(body: bytes, content_type: str) -> None:
     with pytest.raises(NotAStatement) as rejection:
         extract(_page(body, content_type), SITE)
     assert rejection.value.reason == "not-html"
+
+
+def test_pipeline_drops_and_counts_pages_that_are_not_statements() -> None:
+    from scrapy.exceptions import DropItem
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
+
+    from pipelines.extract import ExtractPipeline
+
+    stats = MemoryStatsCollector(get_crawler())
+    pipeline = ExtractPipeline(stats)
+    error_page = PageItem(
+        "fmprc_en",
+        "https://www.fmprc.gov.cn/error.htm",
+        200,
+        {},
+        (FIXTURES / "fmprc_en" / "error.htm").read_bytes(),
+        "",
+    )
+    with pytest.raises(
+        DropItem, match=r"^not a statement \(no-template: .*\): https://www.fmprc.gov.cn/error.htm$"
+    ):
+        pipeline.process_item(error_page)
+    assert stats.get_value("statements/rejected/no-template") == 1
+    assert "body" not in repr(error_page)  # Scrapy logs dropped items with their repr
+    page = pipeline.process_item(_page(TEMPLATE_PAGE))
+    assert page.extracted is not None and page.extracted.title.endswith("July 3, 2020")

@@ -22,16 +22,27 @@ SITE = get_site("fmprc_en")
 PC = "https://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/"
 
 
-def _date(title: str, *, url: str = PC + "t1686638.shtml", lead: str | None = None, images: list[str] | None = None,
-          hints: dict | None = None, date_text: str | None = None) -> tuple[str | None, str]:
+def _date(
+    title: str,
+    *,
+    url: str = PC + "t1686638.shtml",
+    lead: str | None = None,
+    images: list[str] | None = None,
+    hints: dict | None = None,
+    date_text: str | None = None,
+) -> tuple[str | None, str]:
     page = PageItem("fmprc_en", url, 200, {}, b"", "2026-11-29T00:00:00+00:00", hints or {})
-    extracted = Extracted("utf-8", "declared-utf-8", "fmprc-en-2018", title, date_text, None, [], images or [])
+    extracted = Extracted(
+        "utf-8", "declared-utf-8", "fmprc-en-2018", title, date_text, None, [], images or []
+    )
     found = find_date(page, extracted, title, lead, SITE)
     return found.date, found.source
 
 
 def test_clean_text_folds_every_space_and_composes() -> None:
-    assert clean_text("\u3000\u3000China\xa0and  Laos\n\tare\u200b friends. ") == "China and Laos are friends."
+    assert (
+        clean_text("\u3000\u3000China\xa0and  Laos\n\tare\u200b friends. ") == "China and Laos are friends."
+    )
     assert clean_text("Cafe\u0301") == "Café"
 
 
@@ -44,9 +55,18 @@ def test_clean_paragraphs_drops_empty_title_repeat_and_boilerplate() -> None:
 @pytest.mark.parametrize(
     ("title", "expected"),
     [
-        ("Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3, 2020", (2020, 7, 3)),
-        ("Foreign Ministry Spokesperson Geng Shuang's Regular Press Conference on June11, 2018", (2018, 6, 11)),
-        ("Foreign Ministry Spokesperson Geng Shuang's Regular Press Conference on September 10", (None, 9, 10)),
+        (
+            "Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3, 2020",
+            (2020, 7, 3),
+        ),
+        (
+            "Foreign Ministry Spokesperson Geng Shuang's Regular Press Conference on June11, 2018",
+            (2018, 6, 11),
+        ),
+        (
+            "Foreign Ministry Spokesperson Geng Shuang's Regular Press Conference on September 10",
+            (None, 9, 10),
+        ),
         ("Foreign Ministry Spokesperson Hua Chunying's Remarks on US Remarks on Venezuela", None),
         ("Regular Press Conference on February 30, 2020", None),
     ],
@@ -58,7 +78,10 @@ def test_title_dates(title: str, expected: tuple | None) -> None:
 def test_date_order_title_then_page_then_lead() -> None:
     title = "Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3, 2020"
     assert _date(title, date_text="2020-07-04", lead="On July 5, 2020, …") == ("2020-07-03", "title")
-    assert _date("Wang Yi Meets X", date_text="2020-07-04 10:30", lead="On July 5, 2020, …") == ("2020-07-04", "page")
+    assert _date("Wang Yi Meets X", date_text="2020-07-04 10:30", lead="On July 5, 2020, …") == (
+        "2020-07-04",
+        "page",
+    )
     assert _date("Wang Yi Meets X", lead="On July 16, 2020, State Councilor …") == ("2020-07-16", "lead")
     assert _date("Wang Yi Meets X", lead="On the afternoon of July 16, 2020, …") == ("2020-07-16", "lead")
 
@@ -67,7 +90,11 @@ def test_page_time_gives_published_at_in_beijing_time() -> None:
     page = PageItem("fmprc_en", PC + "t1.shtml", 200, {}, b"", "")
     extracted = Extracted("utf-8", "declared-utf-8", "x", "Wang Yi Meets X", "2020-07-04 19:06", None, [])
     found = find_date(page, extracted, "Wang Yi Meets X", None, SITE)
-    assert (found.date, found.source, found.published_at) == ("2020-07-04", "page", "2020-07-04T19:06:00+08:00")
+    assert (found.date, found.source, found.published_at) == (
+        "2020-07-04",
+        "page",
+        "2020-07-04T19:06:00+08:00",
+    )
 
 
 def test_year_less_title_takes_the_year_of_the_photo() -> None:
@@ -78,7 +105,11 @@ def test_year_less_title_takes_the_year_of_the_photo() -> None:
 
 def test_year_less_title_takes_the_year_of_the_neighbours_across_new_year() -> None:
     title = "Foreign Ministry Spokesperson Hua Chunying's Regular Press Conference on December 31"
-    hints = {"neighbours": [{"url": PC + "t1626000.shtml", "title": "… Regular Press Conference on January 2, 2019"}]}
+    hints = {
+        "neighbours": [
+            {"url": PC + "t1626000.shtml", "title": "… Regular Press Conference on January 2, 2019"}
+        ]
+    }
     assert _date(title, hints=hints) == ("2018-12-31", "inferred")
 
 
@@ -90,8 +121,14 @@ def test_year_less_title_with_no_evidence_gets_no_date_rather_than_this_year() -
 def test_dateless_page_takes_the_date_of_the_neighbour_nearest_by_document_number() -> None:
     hints = {
         "neighbours": [
-            {"url": PC + "t1686991.shtml", "title": "Foreign Ministry Spokesperson Hua Chunying's Remarks on August 7, 2019"},
-            {"url": PC + "t1686637.shtml", "title": "Foreign Ministry Spokesperson Hua Chunying's Remarks on August 6, 2019"},
+            {
+                "url": PC + "t1686991.shtml",
+                "title": "Foreign Ministry Spokesperson Hua Chunying's Remarks on August 7, 2019",
+            },
+            {
+                "url": PC + "t1686637.shtml",
+                "title": "Foreign Ministry Spokesperson Hua Chunying's Remarks on August 6, 2019",
+            },
         ]
     }
     title = "Foreign Ministry Spokesperson Hua Chunying's Remarks on US House Speaker Nancy Pelosi's Erroneous Remarks"
@@ -107,14 +144,28 @@ def test_the_url_never_gives_the_date() -> None:
 @pytest.mark.parametrize(
     ("title", "lead", "speakers"),
     [
-        ("Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3, 2020", "CCTV: …", ["Zhao Lijian"]),
+        (
+            "Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3, 2020",
+            "CCTV: …",
+            ["Zhao Lijian"],
+        ),
         ("Wang Yi: China and Chile Are Comprehensive Strategic Partners", None, ["Wang Yi"]),
         ("Wang Yi Holds Talks with Foreign Minister of Chile Roberto Ampuero", None, ["Wang Yi"]),
-        ("Speech by State Councilor and Foreign Minister Wang Yi at the Banquet for Foreign Minister Roberto Ampuero",
-         None, ["Wang Yi"]),
-        ("China and Chile Hold Consultations", "On July 16, 2020, Vice Foreign Minister Le Yucheng met with X.",
-         ["Le Yucheng"]),
-        ("Ampuero to Visit China", "At the invitation of State Councilor and Foreign Minister Wang Yi, X will visit.", []),
+        (
+            "Speech by State Councilor and Foreign Minister Wang Yi at the Banquet for Foreign Minister Roberto Ampuero",
+            None,
+            ["Wang Yi"],
+        ),
+        (
+            "China and Chile Hold Consultations",
+            "On July 16, 2020, Vice Foreign Minister Le Yucheng met with X.",
+            ["Le Yucheng"],
+        ),
+        (
+            "Ampuero to Visit China",
+            "At the invitation of State Councilor and Foreign Minister Wang Yi, X will visit.",
+            [],
+        ),
     ],
 )
 def test_speakers(title: str, lead: str | None, speakers: list[str]) -> None:
@@ -124,8 +175,14 @@ def test_speakers(title: str, lead: str | None, speakers: list[str]) -> None:
 @pytest.mark.parametrize(
     ("title", "kind"),
     [
-        ("Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3, 2020", "press_conference"),
-        ("Foreign Ministry Spokesperson Hua Chunying's Daily Briefing Online on February 3, 2020", "press_conference"),
+        (
+            "Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3, 2020",
+            "press_conference",
+        ),
+        (
+            "Foreign Ministry Spokesperson Hua Chunying's Daily Briefing Online on February 3, 2020",
+            "press_conference",
+        ),
         ("Foreign Ministry Spokesperson Hua Chunying's Remarks on August 14, 2019", "remarks"),
         ("Speech by State Councilor and Foreign Minister Wang Yi at the Welcoming Banquet", "speech"),
         ("Wang Yi Holds Talks with Foreign Minister of Chile Roberto Ampuero", "meeting"),

@@ -22,13 +22,25 @@ URL = "https://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/t17
 @pytest.fixture
 def archive(tmp_path: Path) -> WarcArchive:
     body = PAGE.read_bytes()
-    chunked = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:1000], body[1000:])) + b"0\r\n\r\n"
+    chunked = (
+        b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:1000], body[1000:])) + b"0\r\n\r\n"
+    )
     path = write_warc(
         tmp_path / "t.warc.gz",
         [
             (URL, 200, [("Content-Type", "text/html")], body),
-            (URL.replace("t1794629", "t9"), 200, [("Content-Type", "text/html"), ("Transfer-Encoding", "chunked")], chunked),
-            (URL.replace("t1794629", "gz"), 200, [("Content-Type", "text/html"), ("Content-Encoding", "gzip")], gzip.compress(body)),
+            (
+                URL.replace("t1794629", "t9"),
+                200,
+                [("Content-Type", "text/html"), ("Transfer-Encoding", "chunked")],
+                chunked,
+            ),
+            (
+                URL.replace("t1794629", "gz"),
+                200,
+                [("Content-Type", "text/html"), ("Content-Encoding", "gzip")],
+                gzip.compress(body),
+            ),
         ],
     )
     archive = WarcArchive(path)
@@ -86,7 +98,12 @@ def _fixture_warc(path: Path) -> Path:
             body = gzip.compress(body)
         responses.append((page.url, page.meta["status"], headers, body))
     responses.append(
-        ("https://www.fmprc.gov.cn/robots.txt", 302, [("Location", "https://www.fmprc.gov.cn/error.htm")], b"")
+        (
+            "https://www.fmprc.gov.cn/robots.txt",
+            302,
+            [("Location", "https://www.fmprc.gov.cn/error.htm")],
+            b"",
+        )
     )
     return write_warc(path, responses)
 
@@ -101,12 +118,17 @@ def test_replay_crawl_stores_each_fixture_statement_once(tmp_path: Path) -> None
     db = sqlite3.connect(db_path)
     db.row_factory = sqlite3.Row
     rows = {row["url"]: row for row in db.execute("select * from statements")}
-    expected = {page.url: page.meta["expected"] for page in fixture_pages("fmprc_en") if "expected" in page.meta}
+    expected = {
+        page.url: page.meta["expected"] for page in fixture_pages("fmprc_en") if "expected" in page.meta
+    }
     assert set(rows) == set(expected)
     for url, values in expected.items():
         row = rows[url]
         assert (row["title"], row["date"], row["date_source"], row["kind"]) == (
-            values["title"], values["date"], values["date_source"], values["kind"]
+            values["title"],
+            values["date"],
+            values["date_source"],
+            values["kind"],
         ), url
         assert json.loads(row["speakers"]) == values["speakers"]
         assert row["body"].split("\n\n")[0] == values["first_paragraph"]

@@ -55,7 +55,10 @@ def test_first_listing_page_yields_its_statements_and_every_other_page() -> None
     assert [r.url for r in listings] == [LISTING + f"default_{n}.shtml" for n in range(1, 13)]
     assert [r.cb_kwargs["page"] for r in listings] == list(range(1, 13))
     hints = statements[0].cb_kwargs["hints"]
-    assert hints["listing_title"] == "Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3, 2020"
+    assert (
+        hints["listing_title"]
+        == "Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3, 2020"
+    )
     assert [n["url"] for n in hints["neighbours"]] == [LISTING + "t1794266.shtml"]
     assert spider.crawler.stats.get_value("statements/listing_pages") == 1
 
@@ -92,6 +95,45 @@ def test_statement_page_becomes_a_page_item_with_its_hints() -> None:
 def test_sections_and_domains() -> None:
     spider = _spider()
     assert [s.name for s in spider.site.sections] == [
-        "headlines", "press_conferences", "spokesperson_remarks", "minister_speeches", "minister_activities"
+        "headlines",
+        "press_conferences",
+        "spokesperson_remarks",
+        "minister_speeches",
+        "minister_activities",
     ]
     assert spider.allowed_domains == ["fmprc.gov.cn", "mfa.gov.cn"]
+
+
+def _failure(request: Request, error: Exception):
+    from twisted.python.failure import Failure
+
+    failure = Failure(error)
+    failure.request = request
+    return failure
+
+
+def test_errors_are_logged_on_one_line_at_a_level_that_fits(caplog: pytest.LogCaptureFixture) -> None:
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.internet.error import DNSLookupError
+
+    spider = _spider()
+    caplog.set_level("INFO")
+    entry = Request(LISTING + "default.shtml", cb_kwargs={"section": "headlines", "page": 0})
+    statement = Request(LISTING + "t1.shtml", cb_kwargs={"hints": {}})
+    spider.on_error(
+        _failure(entry, HttpError(HtmlResponse(entry.url, status=404), "Ignoring non-200 response"))
+    )
+    spider.on_error(
+        _failure(statement, HttpError(HtmlResponse(statement.url, status=503), "Ignoring non-200 response"))
+    )
+    spider.on_error(_failure(statement, DNSLookupError("no results for hostname lookup: www.fmprc.gov.cn")))
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("INFO", f"section entry point answered HTTP 404: {entry.url}"),
+        ("WARNING", f"page answered HTTP 503: {statement.url}"),
+        (
+            "ERROR",
+            f"fetching {statement.url} failed: DNS lookup failed: no results for hostname lookup: www.fmprc.gov.cn.",
+        ),
+    ]
+    assert spider.crawler.stats.get_value("statements/http_errors") == 2
+    assert spider.crawler.stats.get_value("statements/fetch_errors") == 1

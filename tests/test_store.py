@@ -40,7 +40,9 @@ def test_new_then_unchanged_keeps_one_row_and_first_seen(store: Store) -> None:
     row = rows[0]
     assert row["id"] == item.statement.id
     assert (row["first_seen_at"], row["last_seen_at"], row["version"]) == (
-        "2026-11-29T10:00:00+00:00", "2026-11-30T10:00:00+00:00", 1
+        "2026-11-29T10:00:00+00:00",
+        "2026-11-30T10:00:00+00:00",
+        1,
     )
     assert json.loads(row["speakers"]) == ["Zhao Lijian"]
     assert row["date"] == "2020-07-03" and row["site"] == "fmprc_en" and row["language"] == "en"
@@ -71,7 +73,11 @@ def test_raw_page_is_kept_compressed_with_headers_encoding_and_hints(store: Stor
     assert zlib.decompress(page["body"]) == item.body
     assert len(page["body"]) < len(item.body) / 2
     assert json.loads(page["headers"]) == {"Content-Type": ["text/html"]}
-    assert (page["encoding"], page["encoding_reason"], page["template"]) == ("utf-8", "declared-utf-8", "fmprc-en-2018")
+    assert (page["encoding"], page["encoding_reason"], page["template"]) == (
+        "utf-8",
+        "declared-utf-8",
+        "fmprc-en-2018",
+    )
     assert json.loads(page["hints"])["neighbours"][1]["url"].endswith("t1686637.shtml")
     assert page["statement_id"] == item.statement.id
 
@@ -89,7 +95,10 @@ def test_full_text_search_follows_inserts_and_updates(store: Store) -> None:
     second.statement.body += "\n\nDiaoyu Dao."
     second.statement.content_hash = "1" * 64
     store.save(second, second.statement, "2026-11-30T10:00:00+00:00")
-    assert {row["id"] for row in store.db["statements"].search("Diaoyu")} == {first.statement.id, second.statement.id}
+    assert {row["id"] for row in store.db["statements"].search("Diaoyu")} == {
+        first.statement.id,
+        second.statement.id,
+    }
 
 
 def test_crawl_row_records_counts_and_finish_reason(store: Store) -> None:
@@ -106,10 +115,16 @@ def test_crawl_row_records_counts_and_finish_reason(store: Store) -> None:
     store.finish_crawl(crawl, crawl_counts(stats), "2026-11-29T10:00:05+00:00", "finished")
     row = store.db["crawls"].get(crawl)
     assert (row["spider"], json.loads(row["arguments"]), row["finish_reason"]) == (
-        "fmprc_en", {"since": "2020-06-01"}, "finished"
+        "fmprc_en",
+        {"since": "2020-06-01"},
+        "finished",
     )
     assert (row["requests"], row["listing_pages"], row["statement_pages"], row["new"], row["rejected"]) == (
-        519, 13, 500, 498, 2
+        519,
+        13,
+        500,
+        498,
+        2,
     )
     assert json.loads(row["rejected_reasons"]) == {"no-template": 2}
     assert (row["dateless"], row["unchanged"], row["errors"]) == (1, 0, 0)
@@ -120,5 +135,7 @@ def test_schema_creation_is_idempotent_and_uses_wal(tmp_path) -> None:
     Store(path).close()
     store = Store(path)
     assert store.db.journal_mode == "wal"
-    assert {"statements", "statement_versions", "pages", "crawls", "statements_fts"} <= set(store.db.table_names())
+    assert {"statements", "statement_versions", "pages", "crawls", "statements_fts"} <= set(
+        store.db.table_names()
+    )
     store.close()

@@ -74,7 +74,9 @@ SITE = Site(
     templates=(TEMPLATE_2018,),
     title_dates=(
         re.compile(
-            r"\bon\s+" + ENGLISH_MONTH_RE + r"\s*(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:\s*,\s*(?P<year>\d{4}))?\s*$",
+            r"\bon\s+"
+            + ENGLISH_MONTH_RE
+            + r"\s*(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:\s*,\s*(?P<year>\d{4}))?\s*$",
             re.IGNORECASE,
         ),
     ),
@@ -102,9 +104,15 @@ SITE = Site(
         ),
     ),
     kind_rules=(
-        (re.compile(r"Regular Press Conference|Daily Briefing Online|Press Conference|Press Briefing"), "press_conference"),
+        (
+            re.compile(r"Regular Press Conference|Daily Briefing Online|Press Conference|Press Briefing"),
+            "press_conference",
+        ),
         (re.compile(r"Spokesperson\b.*\bRemarks\b|\bRemarks on\b|\bComments? on\b"), "remarks"),
-        (re.compile(r"\bSpeech\b|\bAddress\b|\bKeynote\b|\bRemarks (?:by|at)\b|\bToast\b|\bLecture\b"), "speech"),
+        (
+            re.compile(r"\bSpeech\b|\bAddress\b|\bKeynote\b|\bRemarks (?:by|at)\b|\bToast\b|\bLecture\b"),
+            "speech",
+        ),
         (re.compile(r"\bStatement\b|\bCommuniqu[eé]\b|\bDeclaration\b"), "statement"),
         (re.compile(r"\bInterview\b|\bAnswers?\b.*\bQuestions\b"), "interview"),
         (
@@ -117,7 +125,9 @@ SITE = Site(
     ),
     default_kind="news",
     doc_id=re.compile(r"/t(?:\d{8}_)?(\d+)\.s?html?$"),
-    image_date=re.compile(r"\bW0(?P<year>20\d\d)(?P<month>\d\d)(?P<day>\d\d)\d*\.(?:jpe?g|png|gif)\b", re.IGNORECASE),
+    image_date=re.compile(
+        r"\bW0(?P<year>20\d\d)(?P<month>\d\d)(?P<day>\d\d)\d*\.(?:jpe?g|png|gif)\b", re.IGNORECASE
+    ),
     boilerplate_paragraphs=(
         re.compile(r"Suggest to a friend:?", re.IGNORECASE),
         re.compile(r"Please enter (?:E-mail|keywords)", re.IGNORECASE),

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 
 from crawler.items import PageItem
 from crawler.sites.base import Site
@@ -56,7 +58,9 @@ class StatementSpider(scrapy.Spider):
     Output: one `PageItem` per statement page, with hints: section, listing_url, listing_title, listing_date
     and neighbours (the entries listed just before and after it: url, title, date).
 
-    Stats: `statements/listing_pages`, `statements/statement_pages`.
+    Stats: `statements/listing_pages`, `statements/statement_pages`, `statements/http_errors` (listing or
+    statement pages answered with an HTTP error status), `statements/fetch_errors` (no response at all: DNS,
+    connection, timeout, after Scrapy's retries).
     """
 
     site: ClassVar[Site]
@@ -85,10 +89,16 @@ class StatementSpider(scrapy.Spider):
                 settings.set(name, value, priority="spider")
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        """Yield the first listing page of every section of the site."""
         if not self.settings.get("REPLAY_WARC") and "noreply" in self.settings.get("USER_AGENT", ""):
             logger.warning("set STATEMENTS_CONTACT to your e-mail address or URL before crawling a live site")
         for section in self.site.sections:
-            yield scrapy.Request(section.url, callback=self.parse_listing, cb_kwargs={"section": section.name, "page": 0})
+            yield scrapy.Request(
+                section.url,
+                callback=self.parse_listing,
+                errback=self.on_error,
+                cb_kwargs={"section": section.name, "page": 0},
+            )
 
     def listing_entries(self, response: TextResponse) -> list[dict[str, Any]]:
         """The statement links of a listing page, in page order: dicts with url (absolute), title (link text)
@@ -118,7 +128,29 @@ class StatementSpider(scrapy.Spider):
             return 1
         return max(1, int(match.group(1)))
 
+    def on_error(self, failure: Failure) -> None:
+        """Log a failed request on one line, without a traceback, and count it.
+
+        An HTTP error status on a section's first listing page is logged at INFO (sections move or close:
+        the recording of July 2020 holds only one of the five English sections); on any other page at WARNING.
+        A request that got no response at all (DNS, connection, timeout, after Scrapy's retries) is an ERROR.
+        """
+        request: scrapy.Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on errback failures
+        stats = self.crawler.stats
+        if failure.check(HttpError):
+            stats.inc_value("statements/http_errors")
+            status = failure.value.response.status
+            entry_point = request.cb_kwargs.get("page") == 0
+            level = logging.INFO if entry_point else logging.WARNING
+            what = "section entry point" if entry_point else "page"
+            logger.log(level, "%s answered HTTP %d: %s", what, status, request.url)
+            return
+        stats.inc_value("statements/fetch_errors")
+        logger.error("fetching %s failed: %s", request.url, failure.getErrorMessage())
+
     def parse_listing(self, response: Response, section: str, page: int) -> Iterator[scrapy.Request]:
+        """Yield a request for every statement a listing page links to (with the listing's hints) and, from a
+        section's first page, one for every other listing page it announces."""
         if not isinstance(response, TextResponse):
             logger.warning("listing %s is not a text response: skipped", response.url)
             return
@@ -135,22 +167,29 @@ class StatementSpider(scrapy.Spider):
                 "listing_date": entry["date"],
                 "neighbours": neighbours,
             }
-            yield scrapy.Request(entry["url"], callback=self.parse_statement, cb_kwargs={"hints": hints})
+            yield scrapy.Request(
+                entry["url"], callback=self.parse_statement, errback=self.on_error, cb_kwargs={"hints": hints}
+            )
         if page == 0:
             for number in range(1, self.page_count(response)):
                 yield scrapy.Request(
                     response.urljoin(self.site.listing.page_url.format(n=number)),
                     callback=self.parse_listing,
+                    errback=self.on_error,
                     cb_kwargs={"section": section, "page": number},
                 )
 
     def parse_statement(self, response: Response, hints: dict[str, Any]) -> Iterator[PageItem]:
+        """Yield the statement page as a `PageItem`: URL, status, headers, body as received, and when it was
+        fetched (the WARC-Date when replayed, else now, UTC)."""
         self.crawler.stats.inc_value("statements/statement_pages")
         headers = {
             name.decode("latin-1"): [value.decode("latin-1") for value in values]
             for name, values in response.headers.items()
         }
-        fetched_at = response.meta.get("fetched_at") or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        fetched_at = (
+            response.meta.get("fetched_at") or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        )
         yield PageItem(
             site=self.name,
             url=response.url,
