@@ -6,24 +6,58 @@ Exit codes: 0 success; 1 an unexpected error; 2 bad usage (unknown option or sit
 
 from __future__ import annotations
 
+import csv
+import dataclasses
+import datetime as dt
 import json
 import sys
 from pathlib import Path
 
 import click
+from tabulate import tabulate
 
 from crawler.items import PageItem
 from crawler.sites import SITES, UnknownSiteError, get_site
 from pipelines.extract import NotAStatement, extract
 from pipelines.normalize import normalize
+from pipelines.search import BadQuery, Filters, Hit, search
+from pipelines.store import Store, StoreError, find_statement
+
+db_option = click.option(
+    "--db",
+    "db_path",
+    envvar="STATEMENTS_DB",
+    default="statements.db",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite database (else the STATEMENTS_DB environment variable).",
+)
 
 
-def _site(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+def _site(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
     try:
         get_site(value)
     except UnknownSiteError as error:
         raise click.BadParameter(error.args[0]) from None
     return value
+
+
+def _date(_ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+def _open(db_path: Path) -> Store:
+    try:
+        return Store(db_path, readonly=True)
+    except StoreError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -71,3 +105,112 @@ def extract_command(site: str, url: str, content_type: str | None, file: Path) -
         click.echo(f"not a statement: {rejection}", err=True)
         sys.exit(2)
     click.echo(json.dumps(statement.as_json(), ensure_ascii=False, indent=2))
+
+
+@main.command("search")
+@click.argument("query")
+@db_option
+@click.option("--site", callback=_site, help="Only this site (spider name).")
+@click.option("--language", help="Only this language (ISO 639-1: en, zh).")
+@click.option("--kind", help="Only this kind (press_conference, remarks, speech, meeting, statement, …).")
+@click.option("--speaker", help='Only statements with this speaker, as stored ("Zhao Lijian", "赵立坚").')
+@click.option("--since", callback=_date, help="Only statements dated on or after this ISO date.")
+@click.option("--until", callback=_date, help="Only statements dated on or before this ISO date.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="Most hits shown.")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="table (with a snippet, hits in [brackets]), a JSON array, or CSV.",
+)
+def search_command(
+    query: str,
+    db_path: Path,
+    site: str | None,
+    language: str | None,
+    kind: str | None,
+    speaker: str | None,
+    since: dt.date | None,
+    until: dt.date | None,
+    limit: int,
+    output: str,
+) -> None:
+    """Full-text search: statements whose title or body match QUERY, best first, then newest.
+
+    English words are matched by stem ("sanction" finds "sanctions") in FTS5 syntax, as `sqlite-utils search`
+    does: "a phrase" in double quotes, AND, OR, NOT. A query with Chinese characters finds each of its words
+    wherever it occurs, whatever its length (台湾, 香港国安法).
+    """
+    store = _open(db_path)
+    filters = Filters(site=site, language=language, kind=kind, speaker=speaker, since=since, until=until)
+    try:
+        hits = search(store, query, filters, limit)
+    except BadQuery as error:
+        raise click.UsageError(str(error)) from None
+    finally:
+        store.close()
+    if output == "json":
+        click.echo(json.dumps([hit.as_dict() for hit in hits], ensure_ascii=False, indent=2))
+    elif output == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=[field.name for field in dataclasses.fields(Hit)])
+        writer.writeheader()
+        writer.writerows(hit.as_dict() for hit in hits)
+    elif hits:
+        rows = [
+            (hit.date or "", hit.site, _shorten(hit.title, 60), _shorten(hit.snippet, 90)) for hit in hits
+        ]
+        click.echo(tabulate(rows, headers=["date", "site", "title", "snippet"]))
+    else:
+        click.echo("no statement matches", err=True)
+
+
+@main.command("show")
+@click.argument("statement")
+@db_option
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Readable text, or a JSON object.",
+)
+def show_command(statement: str, db_path: Path, output: str) -> None:
+    """Show one statement: STATEMENT is its id (16 hex digits) or its URL (any form of it: canonical or not).
+
+    Prints title, date and how it was found, kind, speakers, site, language, URL, the linked translations
+    (both ways) and the full body.
+    """
+    store = _open(db_path)
+    try:
+        record = find_statement(store, statement)
+    finally:
+        store.close()
+    if record is None:
+        raise click.ClickException(f"no statement {statement!r} in {db_path}")
+    if output == "json":
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        return
+    click.echo(record["title"])
+    click.echo("=" * min(80, len(record["title"]) * (2 if record["language"] in ("zh", "ja", "ko") else 1)))
+    click.echo(f"date:      {record['date'] or 'unknown'} ({record['date_source']})")
+    if record["published_at"]:
+        click.echo(f"published: {record['published_at']}")
+    click.echo(f"kind:      {record['kind']}")
+    click.echo(f"speakers:  {', '.join(record['speakers']) or '-'}")
+    click.echo(f"site:      {record['site']} ({record['language']}), version {record['version']}")
+    click.echo(f"url:       {record['url']}")
+    click.echo(f"id:        {record['id']}")
+    for translation in record["translations"]:
+        click.echo(
+            f"translation ({translation['language']}, {translation['method']}): {translation['title']}\n"
+            f"           {translation['url']}"
+        )
+    click.echo("")
+    click.echo(record["body"])
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

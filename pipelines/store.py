@@ -4,7 +4,9 @@ Tables (see DESIGN.md): `statements` (one row per canonical URL, `id` derived fr
 (earlier texts of statements whose content hash changed), `pages` (the recorded bytes, zlib-compressed, with
 status, headers, the encoding chosen and the listing hints, so `statements reparse` can rebuild everything),
 `crawls` (one row per run, with counts) and the FTS5 table `statements_fts` over title and body (porter
-stemming), kept in sync by triggers, which `sqlite-utils search` and Datasette use as is.
+stemming), kept in sync by triggers, which `sqlite-utils search` and Datasette use as is. Chinese statements are
+also indexed in `statements_fts_zh`, as character bigrams (see `pipelines.cjk`): written with each new or changed
+statement, deleted with it by a trigger.
 
 The database is the checkpoint: each statement, its version row and its page are written in one transaction
 that starts IMMEDIATE and commits before the next item, in WAL mode so readers can query while a crawl writes.
@@ -28,6 +30,8 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from crawler.items import PageItem, Statement
+from pipelines import cjk
+from pipelines.translations import link_translations
 
 logger = logging.getLogger(__name__)
 
@@ -40,31 +44,74 @@ def utc_now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
+REQUIRED_TABLES = ("statements", "pages", "crawls", "statements_fts")
+"""Tables every statements database has; a file without them was made by another tool."""
+
+
+class StoreError(Exception):
+    """The database cannot be used: missing, not SQLite, or made by another tool. The message says which."""
+
+
 class Store:
     """The statements database.
 
     Args:
         path: SQLite file path, or ":memory:".
+        readonly: open an existing database for reading only: nothing is created or changed.
 
-    The schema is created when missing (and extended, never dropped, when an older version of this project made
-    the file). Raises sqlite3.DatabaseError when `path` is not an SQLite database.
+    Writable, the schema is created when missing (and extended, never dropped, when an older version of this
+    project made the file).
+
+    Raises:
+        StoreError: (read only) the file does not exist; (both) it is not an SQLite database, or it lacks the
+            statements tables (another tool made it).
     """
 
-    def __init__(self, path: str | Path) -> None:
-        connection = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+    def __init__(self, path: str | Path, readonly: bool = False) -> None:
+        self.path = str(path)
+        if readonly:
+            if not Path(path).is_file():
+                raise StoreError(f"no database at {path}")
+            connection = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+        else:
+            connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
         self.db = sqlite_utils.Database(connection)
-        self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        if str(path) != ":memory:":
-            self.db.enable_wal()
-        self.ensure_schema()
+        try:
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            tables = set(self.db.table_names())
+            if readonly or tables:
+                self._check_tables(tables, readonly)
+            if not readonly:
+                if self.path != ":memory:":
+                    self.db.enable_wal()
+                self.ensure_schema()
+        except sqlite3.DatabaseError as error:
+            self.db.close()
+            raise StoreError(f"{path} is not an SQLite database ({error})") from None
+        except StoreError:
+            self.db.close()
+            raise
+
+    def _check_tables(self, tables: set[str], readonly: bool) -> None:
+        missing = [name for name in REQUIRED_TABLES if name not in tables]
+        if not missing:
+            return
+        if readonly or "statements" in tables:
+            raise StoreError(
+                f"{self.path} is not a statements database (no {', '.join(missing)} table): another tool made it"
+            )
 
     def close(self) -> None:
         """Close the connection."""
         self.db.close()
 
     def ensure_schema(self) -> None:
-        """Create every table, index, FTS table and trigger that is missing."""
-        db = self.db
+        """Create every table, index, FTS table and trigger that is missing, in one transaction (a crash leaves
+        the file as it was)."""
+        with self.transaction() as db:
+            self._create_schema(db)
+
+    def _create_schema(self, db: sqlite_utils.Database) -> None:
         db.table("statements").create(
             {
                 "id": str,
@@ -123,6 +170,12 @@ class Store:
             if_not_exists=True,
         )
         db.table("pages").create_index(["statement_id"], if_not_exists=True)
+        db.table("translations").create(
+            {"statement_id": str, "translated_id": str, "method": str},
+            pk=("statement_id", "translated_id"),
+            foreign_keys=[("statement_id", "statements", "id"), ("translated_id", "statements", "id")],
+            if_not_exists=True,
+        )
         db.table("crawls").create(
             {
                 "id": int,
@@ -148,6 +201,35 @@ class Store:
         )
         if not db.table("statements_fts").exists():
             db.table("statements").enable_fts(["title", "body"], create_triggers=True, tokenize="porter")
+        if not db.table("statements_fts_zh").exists():
+            self._create_cjk_index()
+
+    def _create_cjk_index(self) -> None:
+        """Create the bigram index of CJK statements (see `pipelines.cjk`), fill it from the statements already
+        stored, and make deleting a statement delete its index row."""
+        db = self.db
+        db.execute(
+            "create virtual table statements_fts_zh using fts5(statement_id unindexed, title, body,"
+            " tokenize = 'unicode61')"
+        )
+        db.execute(
+            "create trigger statements_fts_zh_ad after delete on statements begin"
+            " delete from statements_fts_zh where rowid = old.rowid; end"
+        )
+        languages = sorted(cjk.CJK_LANGUAGES)
+        rows = db.execute(
+            f"select rowid, id, title, body from statements where language in ({', '.join('?' * len(languages))})",
+            languages,
+        ).fetchall()
+        for rowid, statement_id, title, body in rows:
+            self._index_cjk(rowid, statement_id, title, body)
+
+    def _index_cjk(self, rowid: int, statement_id: str, title: str, body: str) -> None:
+        self.db.execute("delete from statements_fts_zh where rowid = ?", [rowid])
+        self.db.execute(
+            "insert into statements_fts_zh (rowid, statement_id, title, body) values (?, ?, ?, ?)",
+            [rowid, statement_id, cjk.index_text(title), cjk.index_text(body)],
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
@@ -192,12 +274,19 @@ class Store:
         with self.transaction() as db:
             existing = next(
                 db.query(
-                    "select version, title, body, content_hash, first_seen_at, last_seen_at from statements"
-                    " where id = ?",
+                    "select version, title, body, content_hash, first_seen_at, last_seen_at, date, date_source"
+                    " from statements where id = ?",
                     [statement.id],
                 ),
                 None,
             )
+            if (
+                existing
+                and existing["date_source"] == "translation"
+                and statement.date_source in ("inferred", "none")
+            ):
+                # A twin's date (pipelines.translations) is better evidence than an inference from this page.
+                row.update(date=existing["date"], date_source="translation")
             if existing is None:
                 outcome = "new"
                 db.table("statements").insert({**row, "first_seen_at": seen_at, "version": 1})
@@ -220,6 +309,9 @@ class Store:
                 outcome = "unchanged"
                 db.table("statements").update(statement.id, row)
             db.table("pages").upsert(self._page_row(page, statement), pk="url")
+            if statement.language in cjk.CJK_LANGUAGES and outcome != "unchanged":
+                (rowid,) = db.execute("select rowid from statements where id = ?", [statement.id]).fetchone()
+                self._index_cjk(rowid, statement.id, statement.title, statement.body)
         return outcome
 
     @staticmethod
@@ -253,6 +345,32 @@ class Store:
             db.table("crawls").update(
                 crawl_id, {**counts, "finished_at": finished_at, "finish_reason": reason}
             )
+
+
+def find_statement(store: Store, key: str) -> dict[str, Any] | None:
+    """A statement by id or URL (canonicalized with the site rules of every known site), with its speakers as a
+    list and its translations (id, url, title, language, method); None when there is none."""
+    from crawler.sites import SITES
+    from pipelines.normalize import canonical_url, statement_id
+
+    ids = {key} | {statement_id(canonical_url(key, site)) for site in SITES.values() if "://" in key}
+    rows = list(
+        store.db.query(
+            f"select * from statements where id in ({', '.join('?' * len(ids))}) or url = ?", [*ids, key]
+        )
+    )
+    if not rows:
+        return None
+    record = dict(rows[0])
+    record["speakers"] = json.loads(record["speakers"] or "[]")
+    record["translations"] = list(
+        store.db.query(
+            "select s.id, s.url, s.title, s.language, t.method from translations t"
+            " join statements s on s.id = t.translated_id where t.statement_id = ? order by s.language",
+            [record["id"]],
+        )
+    )
+    return record
 
 
 def crawl_counts(stats: dict[str, Any]) -> dict[str, Any]:
@@ -326,8 +444,13 @@ class StorePipeline:
         return item
 
     def spider_closed(self, spider: Any, reason: str) -> None:
+        """Link the crawl's statements to their translations, complete the `crawls` row, close the database."""
         if self.store is None or self.crawl_id is None:
             return
+        if self.crawler.stats.get_value("statements/new") or self.crawler.stats.get_value(
+            "statements/updated"
+        ):
+            link_translations(self.store, spider.name)
         self.store.finish_crawl(
             self.crawl_id, crawl_counts(self.crawler.stats.get_stats()), utc_now(), reason
         )

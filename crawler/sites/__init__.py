@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from crawler.sites import fmprc_en
+from crawler.sites import fmprc_en, fmprc_zh
 from crawler.sites.base import Site
 
-SITES: dict[str, Site] = {site.name: site for site in (fmprc_en.SITE,)}
+SITES: dict[str, Site] = {site.name: site for site in (fmprc_en.SITE, fmprc_zh.SITE)}
 
 
 class UnknownSiteError(KeyError):

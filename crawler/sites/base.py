@@ -104,6 +104,10 @@ class Site:
         boilerplate_paragraphs: regexes; a body paragraph that matches one in full is dropped.
         not_statement_titles: regexes; a page whose title matches is rejected as a soft-404 (an error page
             served with HTTP 200).
+        translation_sites: names of the sites that publish the same statements in another language; after a
+            crawl, statements are linked to their translations there (see `pipelines.translations`).
+        speaker_names: a speaker's name as this site writes it → in Latin script, as the other language's site
+            writes it ("赵立坚" → "Zhao Lijian"), to match translations.
     """
 
     name: str
@@ -126,6 +130,8 @@ class Site:
     image_date: re.Pattern[str] | None = None
     boilerplate_paragraphs: tuple[re.Pattern[str], ...] = ()
     not_statement_titles: tuple[re.Pattern[str], ...] = ()
+    translation_sites: tuple[str, ...] = ()
+    speaker_names: dict[str, str] = field(default_factory=dict)
 
 
 ENGLISH_MONTHS: dict[str, int] = {

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 
-from crawler.sites.base import ENGLISH_MONTH_RE, ENGLISH_MONTHS, Listing, Section, Site, Template
+from crawler.sites import fmprc
+from crawler.sites.base import ENGLISH_MONTH_RE, ENGLISH_MONTHS, Section, Site, Template
 
 BASE = "https://www.fmprc.gov.cn/mfa_eng"
 
@@ -51,13 +52,8 @@ SITE = Site(
     office="Ministry of Foreign Affairs of the People's Republic of China",
     language="en",
     timezone="Asia/Shanghai",
-    allowed_domains=("fmprc.gov.cn", "mfa.gov.cn"),
-    canonical_hosts={
-        "fmprc.gov.cn": "www.fmprc.gov.cn",
-        "www.fmprc.gov.cn": "www.fmprc.gov.cn",
-        "mfa.gov.cn": "www.fmprc.gov.cn",
-        "www.mfa.gov.cn": "www.fmprc.gov.cn",
-    },
+    allowed_domains=fmprc.ALLOWED_DOMAINS,
+    canonical_hosts=fmprc.CANONICAL_HOSTS,
     sections=(
         Section("headlines", f"{BASE}/zxxx_662805/default.shtml"),
         Section("press_conferences", f"{BASE}/xwfw_665399/s2510_665401/2511_665403/default.shtml"),
@@ -65,12 +61,7 @@ SITE = Site(
         Section("minister_speeches", f"{BASE}/wjb_663304/wjbz_663308/2461_663310/default.shtml"),
         Section("minister_activities", f"{BASE}/wjb_663304/wjbz_663308/activities_663312/default.shtml"),
     ),
-    listing=Listing(
-        entry="div.newsLst_mod li a[href]",
-        statement_url=re.compile(r"/t\d+\.shtml$"),
-        page_count=re.compile(r"\bcountPage\s*=\s*(\d+)"),
-        page_url="default_{n}.shtml",
-    ),
+    listing=fmprc.listing("div.newsLst_mod li a[href]"),
     templates=(TEMPLATE_2018,),
     title_dates=(
         re.compile(
@@ -124,10 +115,10 @@ SITE = Site(
         ),
     ),
     default_kind="news",
-    doc_id=re.compile(r"/t(?:\d{8}_)?(\d+)\.s?html?$"),
-    image_date=re.compile(
-        r"\bW0(?P<year>20\d\d)(?P<month>\d\d)(?P<day>\d\d)\d*\.(?:jpe?g|png|gif)\b", re.IGNORECASE
-    ),
+    doc_id=fmprc.DOC_ID,
+    image_date=fmprc.IMAGE_DATE,
+    translation_sites=("fmprc_zh",),
+    speaker_names=fmprc.SPEAKER_NAMES,
     boilerplate_paragraphs=(
         re.compile(r"Suggest to a friend:?", re.IGNORECASE),
         re.compile(r"Please enter (?:E-mail|keywords)", re.IGNORECASE),

@@ -1,0 +1,101 @@
+"""China, Ministry of Foreign Affairs, Chinese site (www.fmprc.gov.cn/web/), 2016–2020 template.
+
+Facts below were read off the pages recorded on 4 July 2020 (../shared/corpus/fmprc-2020): 1,000 statement pages
+of the spokesperson section 发言人表态和例行记者会 and its 67 listing pages, and pages of 重要新闻 (zyxw) and of the
+missions' reports saved by a browser (../shared/corpus/raw/fmprc-zh).
+
+- Listing: `div.rebox_news li a` links `./tNNNNNNN.shtml`, each followed by its date "(2020-07-03)";
+  `var countPage = 67`; pages `default.shtml`, `default_1.shtml` … `default_66.shtml`.
+- Statement: breadcrumb `div.nav` ("首页 > 外交动态 > 发言人表态"), title `#News_Body_Title`, date
+  `#News_Body_Time` ("2020-07-03"), body `#News_Body_Txt_A`; around it "[字体：大 中 小]", "打印本页", an
+  appendix box, "相关新闻" and the "推荐给朋友" e-mail form. Paragraphs start with two U+3000 spaces.
+- Titles: "2020年7月3日外交部发言人赵立坚主持例行记者会" (812 pages), "…主持网上例行记者会" (15, February
+  2020), "外交部发言人陆慷答记者问", "外交部发言人耿爽就…答记者问", "…发表谈话"; a few name no spokesperson
+  ("外交部发言人答记者问").
+"""
+
+from __future__ import annotations
+
+import re
+
+from crawler.sites import fmprc
+from crawler.sites.base import Section, Site, Template
+
+BASE = "https://www.fmprc.gov.cn/web"
+
+_HAN = r"[\u4e00-\u9fff]"
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔"
+    "钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤耿华乐傅戚解"
+)
+"""Common Chinese surnames: a title that starts with one of them, one or two more characters and a verb names its
+speaker ("杨洁篪会见卢森堡外交大臣阿瑟伯恩", t1638430)."""
+_ACTS = "会见|会谈|同|与|出席|主持|致|在|应约|接受|发表|通电话|答|表示|谈|举行|访问|集体会见|共同会见"
+_ROLES = (
+    "国务委员兼外交部长|国务委员|外交部长|外交部副部长|外交部部长助理|外交部发言人|发言人|国家主席|国务院总理"
+    "|国家副主席|国务院副总理"
+)
+
+TEMPLATE_2016 = Template(
+    name="fmprc-zh-2016",
+    effective="2016-11-15",
+    marker="#News_Body_Title",
+    title=("#News_Body_Title",),
+    body="#News_Body_Txt_A",
+    date=("#News_Body_Time",),
+    breadcrumb="div.nav",
+    remove=("#appendix_list", "#relnews_list", "div.info"),
+)
+
+SITE = Site(
+    name="fmprc_zh",
+    office="中华人民共和国外交部 (Ministry of Foreign Affairs of the People's Republic of China)",
+    language="zh",
+    timezone="Asia/Shanghai",
+    allowed_domains=fmprc.ALLOWED_DOMAINS,
+    canonical_hosts=fmprc.CANONICAL_HOSTS,
+    sections=(
+        Section("spokesperson", f"{BASE}/wjdt_674879/fyrbt_674889/default.shtml"),
+        Section("important_news", f"{BASE}/zyxw/default.shtml"),
+        Section("minister_activities", f"{BASE}/wjbz_673089/zyhd_673091/default.shtml"),
+        Section("minister_speeches", f"{BASE}/wjbz_673089/zyjh_673099/default.shtml"),
+        Section("leaders_activities", f"{BASE}/wjdt_674879/gjldrhd_674881/default.shtml"),
+        Section("ministry_leaders_activities", f"{BASE}/wjdt_674879/wjbxw_674885/default.shtml"),
+    ),
+    listing=fmprc.listing(
+        "div.rebox_news li a[href]",
+        entry_date=re.compile(r"\(\s*\d{4}-\d{1,2}-\d{1,2}\s*\)"),
+    ),
+    templates=(TEMPLATE_2016,),
+    title_dates=(re.compile(r"(?:(?P<year>\d{4})\s*年\s*)?(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日"),),
+    lead_dates=(
+        re.compile(r"^[^，。]{0,8}?(?P<year>\d{4})\s*年\s*(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日"),
+    ),
+    speaker_patterns=(
+        re.compile(rf"发言人(?P<name>{_HAN}{{2,3}}?)(?=主持|就|答|发表|表示|\d)"),
+        re.compile(rf"^(?P<name>[{_SURNAMES}]{_HAN}{{1,2}}?)(?={_ACTS})"),
+        re.compile(rf"^(?P<name>[{_SURNAMES}]{_HAN}{{1,2}})[：:]"),
+    ),
+    lead_speaker_patterns=(
+        re.compile(
+            rf"^(?:[^，。]{{0,20}}?日，)?(?:{_ROLES})(?P<name>[{_SURNAMES}]{_HAN}{{1,2}}?)(?={_ACTS})"
+        ),
+    ),
+    kind_rules=(
+        (re.compile(r"例行记者会|记者会|吹风会"), "press_conference"),
+        (re.compile(r"答记者问|发言人.*(?:谈话|表态|立场)|发言人.*答问"), "remarks"),
+        (re.compile(r"讲话|致辞|演讲|(?<!人)发言(?!人)|署名文章"), "speech"),
+        (re.compile(r"声明|公报|宣言"), "statement"),
+        (re.compile(r"接受.*采访|专访"), "interview"),
+        (re.compile(r"会见|会谈|通电话|视频会晤|通话|磋商|举行.*会议|会晤"), "meeting"),
+    ),
+    default_kind="news",
+    doc_id=fmprc.DOC_ID,
+    image_date=fmprc.IMAGE_DATE,
+    translation_sites=("fmprc_en",),
+    speaker_names=fmprc.SPEAKER_NAMES,
+    boilerplate_paragraphs=(
+        re.compile(r"\[?\s*字体\s*[：:]\s*大\s*中\s*小\s*\]?\s*(?:打印本页)?"),
+        re.compile(r"打印本页|关闭窗口|推荐给朋友|相关新闻|附件"),
+    ),
+)

@@ -1,0 +1,142 @@
+"""Full-text search over a statements database.
+
+A query with CJK characters searches the bigram index `statements_fts_zh` (see `pipelines.cjk`): each of its
+space-separated words is found exactly where it occurs as a substring, in title or body, and all words must be
+present. Any other query goes to `statements_fts`, the porter-stemmed word index, in FTS5 query syntax, exactly
+as `sqlite-utils search` passes it ("sanction" finds "sanctions"; `"one country two systems"` is a phrase; `Hong
+AND Kong`, `Diaoyu OR Senkaku`, `Xinjiang NOT cotton`). Hits are ranked by relevance (bm25), then newest first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from pipelines import cjk
+from pipelines.store import Store
+
+SNIPPET_CHARS = 40
+"""Characters of context on each side of a hit in a CJK snippet."""
+
+
+class BadQuery(ValueError):
+    """The query is empty or not valid FTS5 syntax; the message says why."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Conditions a hit must meet besides matching the query.
+
+    Attributes:
+        site: spider name ("fmprc_en"), or None for any.
+        language: ISO 639-1 code, or None for any.
+        kind: press_conference, remarks, …, or None for any.
+        speaker: a name that must be among the statement's speakers, or None.
+        since: first ISO date of the range (inclusive), or None.
+        until: last ISO date of the range (inclusive), or None.
+    """
+
+    site: str | None = None
+    language: str | None = None
+    kind: str | None = None
+    speaker: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    def sql(self) -> tuple[str, list[Any]]:
+        """The WHERE conditions on table `s` (statements) and their parameters."""
+        conditions, params = [], []
+        for column in ("site", "language", "kind"):
+            value = getattr(self, column)
+            if value is not None:
+                conditions.append(f"s.{column} = ?")
+                params.append(value)
+        if self.speaker is not None:
+            conditions.append("exists (select 1 from json_each(s.speakers) where json_each.value = ?)")
+            params.append(self.speaker)
+        if self.since is not None:
+            conditions.append("s.date >= ?")
+            params.append(self.since.isoformat())
+        if self.until is not None:
+            conditions.append("s.date <= ?")
+            params.append(self.until.isoformat())
+        return "".join(f" and {condition}" for condition in conditions), params
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One statement found: id, url, title, date (ISO or None), site, language, kind and a snippet with the
+    matching words between [ and ]."""
+
+    id: str
+    url: str
+    title: str
+    date: str | None
+    site: str
+    language: str
+    kind: str
+    snippet: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The hit as a JSON-ready dict."""
+        return asdict(self)
+
+
+def _cjk_snippet(text: str, words: list[str]) -> str:
+    positions = [(text.find(word), word) for word in words if word in text]
+    if not positions:
+        return text[: 2 * SNIPPET_CHARS].replace("\n\n", " ")
+    start, word = min(positions)
+    left = max(0, start - SNIPPET_CHARS)
+    right = min(len(text), start + len(word) + SNIPPET_CHARS)
+    snippet = text[left:right]
+    for each in words:
+        snippet = snippet.replace(each, f"[{each}]")
+    return ("…" if left else "") + snippet.replace("\n\n", " ") + ("…" if right < len(text) else "")
+
+
+def search(store: Store, query: str, filters: Filters = Filters(), limit: int = 20) -> list[Hit]:
+    """Statements matching `query` (see the module docstring), best first.
+
+    Args:
+        store: the database (may be read only).
+        query: words to find; FTS5 syntax for non-CJK queries.
+        filters: other conditions.
+        limit: most hits returned (≥ 1).
+
+    Raises:
+        BadQuery: the query is empty or its FTS5 syntax is invalid.
+    """
+    if not query.strip():
+        raise BadQuery("empty query")
+    where, params = filters.sql()
+    columns = "s.id, s.url, s.title, s.date, s.site, s.language, s.kind"
+    if cjk.has_cjk(query):
+        words = query.split()
+        match = " ".join(cjk.match_phrase(word) for word in words)
+        sql = (
+            f"select {columns}, s.body from statements_fts_zh f join statements s on s.id = f.statement_id"
+            f" where statements_fts_zh match ?{where} order by bm25(statements_fts_zh), s.date desc limit ?"
+        )
+    else:
+        words = []
+        match = query
+        sql = (
+            f"select {columns}, snippet(statements_fts, -1, '[', ']', '…', 16) from statements_fts f"
+            f" join statements s on s.rowid = f.rowid"
+            f" where statements_fts match ?{where} order by f.rank, s.date desc limit ?"
+        )
+    try:
+        rows = store.db.execute(sql, [match, *params, limit]).fetchall()
+    except sqlite3.OperationalError as error:
+        if "fts5" in str(error) or "syntax error" in str(error) or "no such column" in str(error):
+            raise BadQuery(f"{query!r} is not a valid full-text query ({error})") from None
+        raise
+    hits = []
+    for row in rows:
+        snippet = _cjk_snippet(f"{row[2]}\n\n{row[7]}", words) if words else row[7]
+        hits.append(Hit(*row[:7], snippet=re.sub(r"\s+", " ", snippet).strip()))
+    return hits
