@@ -138,5 +138,6 @@ def search(store: Store, query: str, filters: Filters = Filters(), limit: int = 
     hits = []
     for row in rows:
         snippet = _cjk_snippet(f"{row[2]}\n\n{row[7]}", words) if words else row[7]
-        hits.append(Hit(*row[:7], snippet=re.sub(r"\s+", " ", snippet).strip()))
+        statement_id, url, title, date, site, language, kind = row[:7]
+        hits.append(Hit(statement_id, url, title, date, site, language, kind, re.sub(r"\s+", " ", snippet).strip()))
     return hits

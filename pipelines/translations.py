@@ -94,7 +94,9 @@ def link_translations(store: Store, site_name: str) -> int:
         other = get_site(other_name)
         ours, theirs = _candidates(store, site), _candidates(store, other)
         found: list[tuple[_Candidate, _Candidate, str]] = []
-        by_day = {(c.kind, c.date): c for c in theirs if c.date_source == "title" and c.date is not None}
+        by_day: dict[tuple[str, dt.date | None], _Candidate] = {
+            (c.kind, c.date): c for c in theirs if c.date_source == "title" and c.date is not None
+        }
         for mine in ours:
             twin = by_day.get((mine.kind, mine.date)) if mine.date_source == "title" else None
             if twin is not None and mine.same_speakers(twin):

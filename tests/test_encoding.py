@@ -51,3 +51,65 @@ def test_single_byte_header_is_taken_for_bytes_that_are_not_utf8() -> None:
     decoded = decode_page(latin, "text/html; charset=iso-8859-1")
     assert (decoded.encoding, decoded.reason) == ("cp1252", "http-header")
     assert PHRASE in decoded.text and "Español" in decoded.text
+
+
+ZH_PAGE = (FIXTURES / "fmprc_zh" / "pc_2020-03-11_geng-shuang_t1754530.shtml").read_bytes()
+ZH_META = b'<meta http-equiv="Content-Type" content="text/html; charset=UTF-8">'
+# t1754530 holds 勠, a character of GBK that GB2312 lacks ("勠力同心").
+GBK_ONLY = "勠力同心"
+
+
+def test_meta_gb2312_with_gbk_only_characters_decodes_as_gb18030() -> None:
+    assert ZH_META in ZH_PAGE
+    text = ZH_PAGE.decode("utf-8").replace(ZH_META.decode(), ZH_META.decode().replace("UTF-8", "gb2312"))
+    gbk_bytes = text.encode("gbk", errors="xmlcharrefreplace")  # "Français" of the language menu → &#231;
+    decoded = decode_page(gbk_bytes, "text/html")
+    assert (decoded.encoding, decoded.reason) == ("gb18030", "meta")
+    assert "\ufffd" not in decoded.text
+    assert GBK_ONLY in decoded.text
+    assert "2020年3月11日外交部发言人耿爽主持例行记者会" in decoded.text
+    assert "\u3000\u3000我向大家通报一组数字：根据中国国家卫生健康委今天上午发布的统计数字" in decoded.text
+
+
+def test_header_gbk_on_utf8_chinese_page_whose_meta_says_utf8() -> None:
+    decoded = decode_page(ZH_PAGE, "text/html; charset=gbk")
+    assert (decoded.encoding, decoded.reason) == ("utf-8", "declared-utf-8")
+    assert decoded.text == ZH_PAGE.decode("utf-8")
+
+
+def test_bom_against_a_gbk_header_on_a_chinese_page() -> None:
+    decoded = decode_page(codecs.BOM_UTF8 + ZH_PAGE, "text/html; charset=gbk")
+    assert (decoded.encoding, decoded.reason) == ("utf-8", "bom")
+    assert decoded.text == ZH_PAGE.decode("utf-8")
+
+
+def test_no_charset_anywhere_on_a_chinese_page() -> None:
+    decoded = decode_page(ZH_PAGE.replace(ZH_META, b""), None)
+    assert (decoded.encoding, decoded.reason) == ("utf-8", "undeclared-utf-8")
+    assert GBK_ONLY in decoded.text
+
+
+BELARUS = (FIXTURES / "mfa_by" / "statement_b7b71aff55bfca76.html").read_bytes()
+BELARUS_TEXT = "Выступление В.Макея на встрече глав МИД ДН / Statement by FM Vladimir Makei at the NAM Meeting"
+
+
+def test_windows_1251_page_declared_in_meta() -> None:
+    decoded = decode_page(BELARUS, None)
+    assert (decoded.encoding, decoded.reason) == ("cp1251", "meta")
+    assert BELARUS_TEXT in decoded.text
+    assert "\ufffd" not in decoded.text
+
+
+def test_windows_1251_page_declared_in_the_header() -> None:
+    decoded = decode_page(BELARUS, "text/html; charset=windows-1251")
+    assert (decoded.encoding, decoded.reason) == ("cp1251", "http-header")
+    assert BELARUS_TEXT in decoded.text
+
+
+def test_page_that_claims_windows_1251_but_holds_utf8_is_read_as_utf8() -> None:
+    damaged = (FIXTURES / "mfa_by" / "listing_statements.html").read_bytes()
+    assert b"charset=windows-1251" in damaged[:300]
+    decoded = decode_page(damaged, None)
+    assert (decoded.encoding, decoded.reason) == ("utf-8", "valid-utf-8")
+    assert decoded.text == damaged.decode("utf-8")
+    assert "var istS = '\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd:';" in decoded.text

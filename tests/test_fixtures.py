@@ -1,4 +1,5 @@
-"""Every fixture statement page: extract + normalize give exactly the hand-checked values in its sidecar."""
+"""Every fixture statement page of every site: extract + normalize give exactly the hand-checked values in its
+sidecar, and nothing of the template around the body."""
 
 from __future__ import annotations
 
@@ -7,36 +8,48 @@ import re
 import lxml.html
 import pytest
 
+from crawler.items import Statement
 from crawler.sites import get_site
 from pipelines.extract import NotAStatement, extract
 from pipelines.normalize import normalize
 from tests.conftest import FixturePage, fixture_pages, statement_fixtures
 
 SITE = get_site("fmprc_en")
+SITES = ("fmprc_en", "fmprc_zh")
 
-BOILERPLATE = (
-    "Suggest to a friend",
-    "Please enter",
-    "Home >",
-    "Home\xa0>",
-    "Related News",
-    "Appendix:",
-    "Copyright©",
-    "Go to Page",
-    "window.print",
-    "document.getElementById",
-)
-"""Strings of the fmprc.gov.cn template around the body that must never reach a statement."""
+BOILERPLATE = {
+    "fmprc_en": (
+        "Suggest to a friend",
+        "Please enter",
+        "Home >",
+        "Home\xa0>",
+        "Related News",
+        "Appendix:",
+        "Copyright©",
+        "Go to Page",
+        "window.print",
+        "document.getElementById",
+    ),
+    "fmprc_zh": ("打印本页", "推荐给朋友", "字体：", "首页 >", "关闭窗口", "版权所有", "document.getElementById", "\u3000"),
+}
+"""Strings of each site's template around the body that must never reach a statement."""
+
+STATEMENTS = [(site, page) for site in SITES for page in statement_fixtures(site)]
 
 
-def _id(page: FixturePage) -> str:
-    return page.path.name
+def _id(value: object) -> str:
+    return value.path.name if isinstance(value, FixturePage) else str(value)
 
 
-@pytest.mark.parametrize("page", statement_fixtures("fmprc_en"), ids=_id)
-def test_statement_matches_expected(page: FixturePage) -> None:
-    item = page.page_item()
-    statement = normalize(item, extract(item, SITE), SITE)
+def _statement(site: str, page: FixturePage, with_hints: bool = True) -> Statement:
+    item = page.page_item(site, with_hints)
+    declarations = get_site(site)
+    return normalize(item, extract(item, declarations), declarations)
+
+
+@pytest.mark.parametrize(("site", "page"), STATEMENTS, ids=_id)
+def test_statement_matches_expected(site: str, page: FixturePage) -> None:
+    statement = _statement(site, page)
     expected = page.meta["expected"]
     assert statement.title == expected["title"]
     assert statement.date == expected["date"]
@@ -47,26 +60,24 @@ def test_statement_matches_expected(page: FixturePage) -> None:
     assert len(statement.paragraphs) == expected["paragraph_count"]
     assert statement.paragraphs[0] == expected["first_paragraph"]
     assert statement.paragraphs[-1] == expected["last_paragraph"]
-    assert statement.language == "en"
+    assert statement.language == get_site(site).language
     assert statement.body == "\n\n".join(statement.paragraphs)
 
 
-@pytest.mark.parametrize("page", statement_fixtures("fmprc_en"), ids=_id)
-def test_no_boilerplate_in_body(page: FixturePage) -> None:
-    item = page.page_item()
-    statement = normalize(item, extract(item, SITE), SITE)
-    for text in BOILERPLATE:
+@pytest.mark.parametrize(("site", "page"), STATEMENTS, ids=_id)
+def test_no_boilerplate_in_body(site: str, page: FixturePage) -> None:
+    statement = _statement(site, page)
+    for text in BOILERPLATE[site]:
         assert text not in statement.body
     assert statement.title not in statement.paragraphs
     assert "Print" not in statement.paragraphs and "Close" not in statement.paragraphs
 
 
-@pytest.mark.parametrize("page", statement_fixtures("fmprc_en"), ids=_id)
-def test_body_holds_exactly_the_text_of_the_body_container(page: FixturePage) -> None:
+@pytest.mark.parametrize(("site", "page"), STATEMENTS, ids=_id)
+def test_body_holds_exactly_the_text_of_the_body_container(site: str, page: FixturePage) -> None:
     """No paragraph lost, none added: the body's characters, spaces aside, are the body container's."""
-    item = page.page_item()
-    statement = normalize(item, extract(item, SITE), SITE)
-    container = lxml.html.fromstring(item.body).cssselect("div.content")[0]
+    statement = _statement(site, page)
+    container = lxml.html.fromstring(page.path.read_bytes()).cssselect(get_site(site).templates[0].body)[0]
     for element in container.xpath(".//script|.//style"):
         element.drop_tree()
     assert re.sub(r"\s+", "", statement.body) == re.sub(r"\s+", "", container.text_content())
