@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from crawler.items import Extracted, PageItem, Statement
 from crawler.sites import get_site
 from crawler.sites.base import Site
 from pipelines.extract import NotAStatement, reject
+
+logger = logging.getLogger(__name__)
 
 _SPACES = re.compile(r"\s+")
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
@@ -324,7 +327,8 @@ def normalize(page: PageItem, extracted: Extracted, site: Site) -> Statement:
 
 
 class NormalizePipeline:
-    """Item pipeline: fills `PageItem.statement` from `PageItem.extracted`; rejects pages left empty."""
+    """Item pipeline: fills `PageItem.statement` from `PageItem.extracted`; rejects pages left empty; warns (and
+    counts `statements/listing_date_mismatch`) when the listing's date for a page is not the page's date."""
 
     def __init__(self, stats: StatsCollector | None = None) -> None:
         self.stats = stats
@@ -338,8 +342,20 @@ class NormalizePipeline:
         """Normalize an extracted page item; other items pass through."""
         if not isinstance(item, PageItem) or item.extracted is None:
             return item
+        site = get_site(item.site)
         try:
-            item.statement = normalize(item, item.extracted, get_site(item.site))
+            item.statement = normalize(item, item.extracted, site)
         except NotAStatement as rejection:
             reject(item, rejection, self.stats)
+        listed = _full_date((item.hints or {}).get("listing_date"), site)
+        if listed and item.statement.date and listed.isoformat() != item.statement.date:
+            if self.stats is not None:
+                self.stats.inc_value("statements/listing_date_mismatch")
+            logger.warning(
+                "the listing dates %s %s, the page %s (%s)",
+                item.url,
+                listed,
+                item.statement.date,
+                item.statement.date_source,
+            )
         return item

@@ -22,6 +22,10 @@ SNIPPET_CHARS = 40
 """Characters of context on each side of a hit in a CJK snippet."""
 
 
+_QUERY_ERRORS = ("fts5", "syntax error", "unterminated string", "no such column", "unknown special query")
+"""Words of SQLite's messages for a malformed FTS5 query (as opposed to a database fault)."""
+
+
 class BadQuery(ValueError):
     """The query is empty or not valid FTS5 syntax; the message says why."""
 
@@ -132,12 +136,14 @@ def search(store: Store, query: str, filters: Filters = Filters(), limit: int = 
     try:
         rows = store.db.execute(sql, [match, *params, limit]).fetchall()
     except sqlite3.OperationalError as error:
-        if "fts5" in str(error) or "syntax error" in str(error) or "no such column" in str(error):
+        if any(sign in str(error) for sign in _QUERY_ERRORS):
             raise BadQuery(f"{query!r} is not a valid full-text query ({error})") from None
         raise
     hits = []
     for row in rows:
         snippet = _cjk_snippet(f"{row[2]}\n\n{row[7]}", words) if words else row[7]
         statement_id, url, title, date, site, language, kind = row[:7]
-        hits.append(Hit(statement_id, url, title, date, site, language, kind, re.sub(r"\s+", " ", snippet).strip()))
+        hits.append(
+            Hit(statement_id, url, title, date, site, language, kind, re.sub(r"\s+", " ", snippet).strip())
+        )
     return hits

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from crawler.cli import main
+from pipelines.store import Store
 from tests.conftest import FIXTURES
 
 PAGE = FIXTURES / "fmprc_en" / "pc_2020-07-03_zhao-lijian_t1794629.shtml"
@@ -72,3 +76,124 @@ def test_extract_refuses_a_missing_file() -> None:
     )
     assert result.exit_code == 2
     assert "does not exist" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from pipelines.translations import link_translations
+    from tests.test_search import _fill
+
+    path = tmp_path_factory.mktemp("cli") / "statements.db"
+    store = Store(path)
+    _fill(store, "fmprc_en", "fmprc_zh")
+    link_translations(store, "fmprc_en")
+    store.close()
+    return path
+
+
+def test_search_json_has_url_title_date_site_and_snippet(db_path: Path) -> None:
+    result = CliRunner().invoke(main, ["search", "--db", str(db_path), "香港国安法", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)
+    assert {"url", "title", "date", "site", "snippet"} <= set(hits[0])
+    assert {hit["url"].rsplit("/", 1)[1] for hit in hits} == {"t1793459.shtml", "t1794584.shtml"}
+    assert all("[香港国安法]" in hit["snippet"] for hit in hits)
+
+
+def test_search_table_and_csv_and_filters(db_path: Path) -> None:
+    table = CliRunner().invoke(main, ["search", "--db", str(db_path), "Diaoyu", "--language", "en"])
+    assert table.exit_code == 0, table.output
+    assert table.stdout.splitlines()[0].split() == ["date", "site", "title", "snippet"]
+    assert "2020-07-03  fmprc_en" in table.stdout and "[Diaoyu]" in table.stdout
+    rows = CliRunner().invoke(
+        main, ["search", "--db", str(db_path), "Diaoyu", "--format", "csv", "--until", "2019-12-31"]
+    )
+    assert rows.stdout.splitlines()[0] == "id,url,title,date,site,language,kind,snippet"
+    assert all(line.split(",")[3] <= "2019-12-31" for line in rows.stdout.splitlines()[1:])
+
+
+def test_search_uses_statements_db_from_the_environment(db_path: Path) -> None:
+    result = CliRunner(env={"STATEMENTS_DB": str(db_path)}).invoke(
+        main, ["search", "佩洛西", "--format", "json"]
+    )
+    assert result.exit_code == 0
+    assert [hit["url"][-14:] for hit in json.loads(result.stdout)] == ["t1686604.shtml"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "code", "message"),
+    [
+        (
+            ["search", "--db", "/nonexistent/statements.db", "x"],
+            1,
+            "Error: no database at /nonexistent/statements.db",
+        ),
+        (["search", "x", "--since", "2020-02-30"], 2, "'2020-02-30' is not an ISO date (YYYY-MM-DD)"),
+        (["search", '"unbalanced'], 2, "is not a valid full-text query"),
+        (["search", "x", "--site", "mars"], 2, "unknown site 'mars'"),
+    ],
+)
+def test_search_errors(db_path: Path, arguments: list[str], code: int, message: str) -> None:
+    if "--db" not in arguments:
+        arguments = [*arguments, "--db", str(db_path)]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == code
+    assert message in result.stderr
+
+
+def test_search_refuses_a_database_made_by_another_tool(tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("create table statements (text)").connection.commit()
+    result = CliRunner().invoke(main, ["search", "--db", str(other), "x"])
+    assert result.exit_code == 1
+    assert (
+        "is not a statements database (no pages, crawls, statements_fts table): another tool made it"
+        in result.stderr
+    )
+
+
+def test_show_by_url_lists_translations_both_ways(db_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "show",
+            "--db",
+            str(db_path),
+            "http://fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/t1686638.shtml",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert (
+        lines[0]
+        == "Foreign Ministry Spokesperson Hua Chunying's Remarks on US House Speaker Nancy Pelosi's Erroneous Remarks on Hong Kong"
+    )
+    assert "date:      2019-08-06 (translation)" in lines
+    assert (
+        "translation (zh, document-number): 外交部发言人华春莹就美国会众议长佩洛西涉港错误言论答记者问"
+        in lines
+    )
+    twin = CliRunner().invoke(
+        main,
+        [
+            "show",
+            "--db",
+            str(db_path),
+            "https://www.fmprc.gov.cn/web/wjdt_674879/fyrbt_674889/t1686604.shtml",
+            "--format",
+            "json",
+        ],
+    )
+    record = json.loads(twin.stdout)
+    assert [t["url"] for t in record["translations"]] == [
+        "https://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/t1686638.shtml"
+    ]
+    assert record["speakers"] == ["华春莹"] and record["body"].startswith(
+        "问：据报道，美国众议院议长佩洛西6日发表声明称"
+    )
+
+
+def test_show_unknown_statement(db_path: Path) -> None:
+    result = CliRunner().invoke(main, ["show", "--db", str(db_path), "0000000000000000"])
+    assert result.exit_code == 1
+    assert "no statement '0000000000000000'" in result.stderr

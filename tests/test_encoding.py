@@ -90,7 +90,9 @@ def test_no_charset_anywhere_on_a_chinese_page() -> None:
 
 
 BELARUS = (FIXTURES / "mfa_by" / "statement_b7b71aff55bfca76.html").read_bytes()
-BELARUS_TEXT = "Выступление В.Макея на встрече глав МИД ДН / Statement by FM Vladimir Makei at the NAM Meeting"
+BELARUS_TEXT = (
+    "Выступление В.Макея на встрече глав МИД ДН / Statement by FM Vladimir Makei at the NAM Meeting"
+)
 
 
 def test_windows_1251_page_declared_in_meta() -> None:

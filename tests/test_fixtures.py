@@ -30,7 +30,16 @@ BOILERPLATE = {
         "window.print",
         "document.getElementById",
     ),
-    "fmprc_zh": ("打印本页", "推荐给朋友", "字体：", "首页 >", "关闭窗口", "版权所有", "document.getElementById", "\u3000"),
+    "fmprc_zh": (
+        "打印本页",
+        "推荐给朋友",
+        "字体：",
+        "首页 >",
+        "关闭窗口",
+        "版权所有",
+        "document.getElementById",
+        "\u3000",
+    ),
 }
 """Strings of each site's template around the body that must never reach a statement."""
 

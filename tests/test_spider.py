@@ -137,3 +137,24 @@ def test_errors_are_logged_on_one_line_at_a_level_that_fits(caplog: pytest.LogCa
     ]
     assert spider.crawler.stats.get_value("statements/http_errors") == 2
     assert spider.crawler.stats.get_value("statements/fetch_errors") == 1
+
+
+def test_chinese_listing_gives_each_link_its_date() -> None:
+    from crawler.spiders.fmprc_zh import FmprcZhSpider
+
+    crawler = get_crawler(FmprcZhSpider)
+    crawler._apply_settings()
+    spider = FmprcZhSpider.from_crawler(crawler)
+    url = "https://www.fmprc.gov.cn/web/wjdt_674879/fyrbt_674889/default.shtml"
+    body = (FIXTURES / "fmprc_zh" / "listing" / "default.shtml").read_bytes()
+    requests = list(spider.parse_listing(HtmlResponse(url, body=body), section="spokesperson", page=0))
+    statements = [r for r in requests if r.callback == spider.parse_statement]
+    listings = [r for r in requests if r.callback == spider.parse_listing]
+    assert len(statements) == 15 and len(listings) == 66  # countPage = 67
+    first = statements[0].cb_kwargs["hints"]
+    assert statements[0].url == url.replace("default.shtml", "t1794584.shtml")
+    assert (first["listing_title"], first["listing_date"]) == (
+        "2020年7月3日外交部发言人赵立坚主持例行记者会",
+        "(2020-07-03)",
+    )
+    assert listings[-1].url == url.replace("default.shtml", "default_66.shtml")

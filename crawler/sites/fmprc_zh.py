@@ -30,7 +30,9 @@ _SURNAMES = (
 )
 """Common Chinese surnames: a title that starts with one of them, one or two more characters and a verb names its
 speaker ("杨洁篪会见卢森堡外交大臣阿瑟伯恩", t1638430)."""
-_ACTS = "会见|会谈|同|与|出席|主持|致|在|应约|接受|发表|通电话|答|表示|谈|举行|访问|集体会见|共同会见|宣布|指出"
+_ACTS = (
+    "会见|会谈|同|与|出席|主持|致|在|应约|接受|发表|通电话|答|表示|谈|举行|访问|集体会见|共同会见|宣布|指出"
+)
 _ROLES = (
     "国务委员兼外交部长|国务委员|外交部长|外交部副部长|外交部部长助理|外交部发言人|发言人|国家主席|国务院总理"
     "|国家副主席|国务院副总理"

@@ -1,0 +1,175 @@
+"""Full-text search (English word index, Chinese bigram index) and translation links, on stored fixtures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+import sys
+
+import pytest
+
+from crawler.sites import get_site
+from pipelines import cjk
+from pipelines.extract import extract
+from pipelines.normalize import normalize
+from pipelines.search import BadQuery, Filters, search
+from pipelines.store import Store, find_statement
+from pipelines.translations import link_translations
+from tests.conftest import statement_fixtures
+
+SEEN = "2026-11-29T10:00:00+00:00"
+
+
+def _fill(store: Store, *sites: str) -> None:
+    for site in sites:
+        declarations = get_site(site)
+        for page in statement_fixtures(site):
+            item = page.page_item(site)
+            item.extracted = extract(item, declarations)
+            item.statement = normalize(item, item.extracted, declarations)
+            store.save(item, item.statement, SEEN)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    store = Store(tmp_path_factory.mktemp("search") / "statements.db")
+    _fill(store, "fmprc_en", "fmprc_zh")
+    yield store
+    store.close()
+
+
+def test_index_text_and_match_phrase() -> None:
+    assert cjk.index_text("台湾问题") == " \ue000 台湾 湾问 问题 \ue000 "
+    assert cjk.index_text("港") == " \ue000 港 \ue000 "
+    assert cjk.index_text("APAC新闻，G20") == "APAC \ue000 新闻 \ue000 ，G20"
+    assert cjk.match_phrase("香港国安法") == '"香港 港国 国安 安法"'
+    assert cjk.match_phrase("台湾") == '"台湾"'
+    with pytest.raises(ValueError):
+        cjk.match_phrase("  ")
+
+
+def _substring_hits(store: Store, word: str) -> set[str]:
+    return {
+        row["id"]
+        for row in store.db.query("select id, title, body from statements where language = 'zh'")
+        if word in row["title"] or word in row["body"]
+    }
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "台湾",
+        "香港",
+        "美国",
+        "钓鱼岛",
+        "华春莹",
+        "香港国安法",
+        "佩洛西",
+        "勠力同心",
+        "委内瑞拉",
+        "新冠肺炎疫情",
+    ],
+)
+def test_chinese_search_finds_exactly_the_statements_holding_the_word(store: Store, word: str) -> None:
+    found = {hit.id for hit in search(store, word, limit=1000)}
+    assert found == _substring_hits(store, word)
+    assert found  # every word above occurs in the Chinese fixtures
+
+
+def test_a_phrase_never_matches_across_punctuation(store: Store) -> None:
+    # "问：" ends a run and "据报道" starts the next one in many transcripts; "问据" is in no text.
+    assert _substring_hits(store, "问据") == set()
+    assert search(store, "问据", limit=1000) == []
+
+
+def test_chinese_hits_carry_a_snippet_with_the_word_marked(store: Store) -> None:
+    [hit] = search(store, "佩洛西涉港错误言论", limit=5)
+    assert hit.title == "外交部发言人华春莹就美国会众议长佩洛西涉港错误言论答记者问"
+    assert "[佩洛西涉港错误言论]" in hit.snippet
+    assert (hit.date, hit.site, hit.language) == ("2019-08-06", "fmprc_zh", "zh")
+
+
+def test_english_search_stems_and_is_what_sqlite_utils_search_finds(store: Store) -> None:
+    found = {hit.id for hit in search(store, "sanction", limit=1000)}
+    word = re.compile(r"\bsanction(s|ed|ing)?\b", re.IGNORECASE)
+    expected = {
+        row["id"]
+        for row in store.db.query("select id, title, body from statements where language = 'en'")
+        if word.search(row["title"]) or word.search(row["body"])
+    }
+    assert found == expected and len(found) >= 3
+    result = subprocess.run(
+        [sys.executable, "-m", "sqlite_utils", "search", store.path, "statements", "sanction", "-c", "id"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert {row["id"] for row in __import__("json").loads(result.stdout)} == found
+
+
+def test_filters(store: Store) -> None:
+    hits = search(
+        store,
+        "Hong Kong",
+        Filters(site="fmprc_en", kind="remarks", since=dt.date(2019, 8, 1), until=dt.date(2019, 8, 31)),
+        50,
+    )
+    assert {hit.date for hit in hits} <= {"2019-08-06", "2019-08-07", "2019-08-14"} and hits
+    assert all(hit.kind == "remarks" for hit in hits)
+    zhao = search(store, "香港", Filters(speaker="赵立坚"), 50)
+    assert zhao and all(hit.site == "fmprc_zh" for hit in zhao)
+    assert {hit.title for hit in zhao} >= {"2020年7月3日外交部发言人赵立坚主持例行记者会"}
+
+
+def test_bad_queries_are_refused(store: Store) -> None:
+    for query in ("", "   ", '"unbalanced', "AND"):
+        with pytest.raises(BadQuery):
+            search(store, query)
+
+
+def test_deleting_a_statement_deletes_it_from_both_indexes(tmp_path) -> None:
+    store = Store(tmp_path / "s.db")
+    _fill(store, "fmprc_zh")
+    [hit] = search(store, "佩洛西涉港错误言论")
+    store.db.execute("delete from statements where id = ?", [hit.id])
+    assert search(store, "佩洛西涉港错误言论") == []
+    assert store.db.execute(
+        "select count(*) from statements_fts_zh where statement_id = ?", [hit.id]
+    ).fetchone() == (0,)
+    store.close()
+
+
+def test_translations_link_press_conferences_and_twins_without_dates(tmp_path) -> None:
+    store = Store(tmp_path / "s.db")
+    _fill(store, "fmprc_en", "fmprc_zh")
+    assert link_translations(store, "fmprc_zh") == 5
+    pairs = {
+        (a["url"].rsplit("/", 1)[1], b["url"].rsplit("/", 1)[1], row["method"])
+        for row in store.db.query("select * from translations")
+        for a in [store.db.table("statements").get(row["statement_id"])]
+        for b in [store.db.table("statements").get(row["translated_id"])]
+        if a["language"] == "en"
+    }
+    assert pairs == {
+        ("t1794629.shtml", "t1794584.shtml", "same-day"),  # July 3, 2020: Zhao Lijian / 赵立坚
+        ("t1621251.shtml", "t1621208.shtml", "same-day"),  # December 12, 2018: Lu Kang / 陆慷
+        (
+            "t1739548.shtml",
+            "t1739521.shtml",
+            "same-day",
+        ),  # Daily Briefing Online / 网上例行记者会, Feb 3, 2020
+        ("t1686638.shtml", "t1686604.shtml", "document-number"),  # Pelosi / 佩洛西
+        ("t1687014.shtml", "t1687000.shtml", "document-number"),  # Venezuela / 委内瑞拉
+    }
+    assert store.db.execute("select count(*) from translations").fetchone() == (10,)
+    pelosi = find_statement(
+        store, "https://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/t1686638.shtml"
+    )
+    assert (pelosi["date"], pelosi["date_source"]) == ("2019-08-06", "translation")
+    assert [t["url"] for t in pelosi["translations"]] == [
+        "https://www.fmprc.gov.cn/web/wjdt_674879/fyrbt_674889/t1686604.shtml"
+    ]
+    assert link_translations(store, "fmprc_en") == 0  # already linked
+    store.close()
