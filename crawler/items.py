@@ -49,7 +49,8 @@ class Statement:
         title: title, whitespace normalized, NFC.
         kind: press_conference, remarks, speech, meeting, statement, interview or news.
         date: ISO date (YYYY-MM-DD) in the site's time zone (Asia/Shanghai for China MFA), or None.
-        date_source: how `date` was found: title, page, lead, inferred or none.
+        date_source: how `date` was found: title, page, lead, inferred or none (after a crawl, "translation"
+            when a translation's date replaced an inferred one).
         published_at: ISO 8601 date-time with offset where the page gives a time, else None.
         speakers: names of the people speaking, in order of appearance.
         paragraphs: body paragraphs, normalized.
@@ -74,6 +75,7 @@ class Statement:
     def as_json(self) -> dict[str, Any]:
         """Return the statement in the shape `statements extract` prints (see DESIGN.md)."""
         return {
+            "id": self.id,
             "url": self.url,
             "title": self.title,
             "date": self.date,

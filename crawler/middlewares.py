@@ -128,7 +128,7 @@ class WarcReplayMiddleware:
     def from_crawler(cls, crawler: Any) -> WarcReplayMiddleware:
         path = crawler.settings.get("REPLAY_WARC")
         if not path:
-            raise NotConfigured("REPLAY_WARC is not set")
+            raise NotConfigured  # no message: Scrapy would log one at WARNING on every live crawl
         archive = WarcArchive(path)
         logger.info("replaying %d recorded responses from %s", len(archive), path)
         return cls(

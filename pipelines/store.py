@@ -194,6 +194,8 @@ class Store:
                 "rejected_reasons": str,
                 "out_of_range": int,
                 "dateless": int,
+                "http_errors": int,
+                "fetch_errors": int,
                 "errors": int,
             },
             pk="id",
@@ -391,6 +393,8 @@ def crawl_counts(stats: dict[str, Any]) -> dict[str, Any]:
         "rejected_reasons": json.dumps(rejected, sort_keys=True),
         "out_of_range": stats.get("statements/out_of_range", 0),
         "dateless": stats.get("statements/dateless", 0),
+        "http_errors": stats.get("statements/http_errors", 0),
+        "fetch_errors": stats.get("statements/fetch_errors", 0),
         "errors": stats.get("log_count/ERROR", 0),
     }
 

@@ -22,6 +22,7 @@ def test_extract_prints_the_statement_as_json() -> None:
     assert result.exit_code == 0, result.output
     statement = json.loads(result.stdout)
     assert set(statement) == {
+        "id",
         "url",
         "title",
         "date",
@@ -43,6 +44,7 @@ def test_extract_prints_the_statement_as_json() -> None:
         ["Zhao Lijian"],
     )
     assert statement["language"] == "en" and statement["url"] == URL
+    assert statement["id"] == "d842253e9f9601a5"
     assert statement["body"] == "\n\n".join(statement["paragraphs"])
     assert statement["paragraphs"][0].startswith("CCTV: The foreign ministry of Laos issued a statement")
 
