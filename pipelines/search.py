@@ -128,10 +128,14 @@ def search(store: Store, query: str, filters: Filters = Filters(), limit: int = 
     else:
         words = []
         match = query
+        # Rank every hit first, then make snippets for the few kept: snippet() is the costly part.
         sql = (
-            f"select {columns}, snippet(statements_fts, -1, '[', ']', '…', 16) from statements_fts f"
-            f" join statements s on s.rowid = f.rowid"
-            f" where statements_fts match ?{where} order by f.rank, s.date desc limit ?"
+            f"with best as (select s.rowid as hit, f.rank as rank, s.date as date from statements_fts f"
+            f" join statements s on s.rowid = f.rowid where statements_fts match ?1{where}"
+            f" order by f.rank, s.date desc limit ?)"
+            f" select {columns}, snippet(statements_fts, -1, '[', ']', '…', 16) from best"
+            f" join statements_fts f on f.rowid = best.hit join statements s on s.rowid = best.hit"
+            f" where statements_fts match ?1 order by best.rank, best.date desc"
         )
     try:
         rows = store.db.execute(sql, [match, *params, limit]).fetchall()

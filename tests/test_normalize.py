@@ -209,3 +209,62 @@ def test_content_hash_changes_with_the_text_only() -> None:
     assert content_hash("T", "a\n\nb") == content_hash("T", "a\n\nb")
     assert content_hash("T", "a\n\nb") != content_hash("T", "a\n\nc")
     assert content_hash("T", "a") != content_hash("U", "a")
+
+
+ZH = get_site("fmprc_zh")
+ZH_URL = "https://www.fmprc.gov.cn/web/wjdt_674879/fyrbt_674889/"
+
+
+def _zh_date(title: str, *, lead: str | None = None, date_text: str | None = None, hints: dict | None = None):
+    page = PageItem("fmprc_zh", ZH_URL + "t1.shtml", 200, {}, b"", "2026-11-29T00:00:00+00:00", hints or {})
+    extracted = Extracted("utf-8", "declared-utf-8", "fmprc-zh-2016", title, date_text, None, [], [])
+    found = find_date(page, extracted, title, lead, ZH)
+    return found.date, found.source
+
+
+def test_chinese_dates() -> None:
+    assert _zh_date("2020年7月3日外交部发言人赵立坚主持例行记者会", date_text="2020-07-04") == (
+        "2020-07-03",
+        "title",
+    )
+    assert _zh_date("外交部发言人耿爽2月15日答记者问", date_text="2018-02-15") == ("2018-02-15", "page")
+    assert _zh_date("杨洁篪会见卢森堡外交大臣", lead="2019年2月15日，杨洁篪在慕尼黑会见…") == (
+        "2019-02-15",
+        "lead",
+    )
+    assert _zh_date("杨洁篪会见卢森堡外交大臣", lead="当地时间2019年2月15日，杨洁篪…") == (
+        "2019-02-15",
+        "lead",
+    )
+
+
+def test_chinese_year_less_dates_never_take_the_current_year() -> None:
+    assert _zh_date("外交部发言人耿爽2月15日答记者问") == (None, "none")
+    assert _zh_date("外交部发言人耿爽2月15日答记者问", lead="7月16日，…") == (None, "none")
+    assert _zh_date("外交部发言人耿爽2月15日答记者问", hints={"listing_date": "(2018-02-16)"}) == (
+        "2018-02-15",
+        "inferred",
+    )
+    assert _zh_date("外交部发言人答记者问", hints={"listing_date": "(2018-02-16)"}) == (
+        "2018-02-16",
+        "inferred",
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "lead", "speakers", "kind"),
+    [
+        ("2020年7月3日外交部发言人赵立坚主持例行记者会", None, ["赵立坚"], "press_conference"),
+        ("2020年2月3日外交部发言人华春莹主持网上例行记者会", None, ["华春莹"], "press_conference"),
+        ("外交部发言人耿爽就联合国安理会通过第2371号决议答记者问", None, ["耿爽"], "remarks"),
+        ("外交部发言人答记者问", "问：…", [], "remarks"),
+        ("外交部发言人就全国人大常委会审议通过香港国安法发表谈话", None, [], "remarks"),
+        ("杨洁篪会见卢森堡外交大臣阿瑟伯恩", None, ["杨洁篪"], "meeting"),
+        ("耿爽：中国政府决定向意大利派遣抗疫医疗专家组", None, ["耿爽"], "news"),
+        ("中国政府向菲律宾派遣抗疫医疗专家组", "外交部发言人华春莹宣布：", ["华春莹"], "news"),
+        ("驻摩洛哥使馆妇女小组参加2019年使团慈善义卖", "12月8日，驻摩洛哥使馆…", [], "news"),
+    ],
+)
+def test_chinese_speakers_and_kinds(title: str, lead: str | None, speakers: list[str], kind: str) -> None:
+    assert find_speakers(title, lead, ZH) == speakers
+    assert classify_kind(title, ZH) == kind
