@@ -24,6 +24,7 @@ class Extracted:
         date_text: text of the page's own date element, or None where it is missing or empty.
         breadcrumb: breadcrumb text ("Home > Press and Media Service > …"), or None.
         paragraphs: body paragraphs in page order, raw text (may hold nbsp, U+3000, runs of whitespace).
+        bold: for each paragraph, whether it starts in bold (a sign of a question on transcripts).
         image_names: file names of images in the body (photos named after their upload date on some sites).
     """
 
@@ -34,6 +35,7 @@ class Extracted:
     date_text: str | None
     breadcrumb: str | None
     paragraphs: list[str]
+    bold: list[bool] = field(default_factory=list)
     image_names: list[str] = field(default_factory=list)
 
 

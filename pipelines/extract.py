@@ -10,8 +10,7 @@ outside the body container (breadcrumb, duplicated title, date element, "Suggest
 from __future__ import annotations
 
 import posixpath
-import re
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 from urllib.parse import urlsplit
 
 import lxml.etree
@@ -37,8 +36,6 @@ ALWAYS_REMOVED = (
 )
 """Elements never part of a statement's text, whatever the site."""
 
-_BR = "\ue000"  # a private-use character marks <br> while paragraphs are assembled
-_BR_RUN = re.compile(f"{_BR}(?:\\s*{_BR})+")
 _UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
 
 
@@ -79,49 +76,80 @@ def _choose_template(root: lxml.html.HtmlElement, site: Site) -> Template | None
     return None
 
 
-def split_paragraphs(container: Tag, single_br_splits: bool) -> list[str]:
+class Paragraph(NamedTuple):
+    """A paragraph's raw text, and whether its first words are bold (`<b>`, `<strong>`): on press conference
+    transcripts a bold start marks a question ("CCTV: …", t1794629), though not reliably."""
+
+    text: str
+    bold: bool
+
+
+_Piece = tuple[str, bool]
+
+
+def _paragraph(pieces: list[_Piece]) -> Paragraph:
+    text = "".join(piece for piece, _ in pieces)
+    bold = next((flag for piece, flag in pieces if piece.strip()), False)
+    return Paragraph(text, bold)
+
+
+def split_paragraphs(container: Tag, single_br_splits: bool) -> list[Paragraph]:
     """Split an element's text into paragraphs at block elements and `<br>` runs.
 
     Args:
         container: a BeautifulSoup element whose boilerplate was already removed.
-        single_br_splits: whether one `<br>` ends a paragraph; two or more (with only whitespace between)
-            always do. On fmprc.gov.cn a single `<br>` separates paragraphs (t1678295: "…self-entertaining.
-            <br>Second, Mr Hunt says…").
+        single_br_splits: whether one `<br>` ends a paragraph (else it is a space); two or more (with only
+            whitespace between) always do. On fmprc.gov.cn a single `<br>` separates paragraphs (t1678295:
+            "…self-entertaining. <br>Second, Mr Hunt says…").
 
     Returns:
-        Paragraph texts in document order, raw (whitespace not normalized); paragraphs holding only
-        whitespace are left out. Comments and other non-text nodes are ignored. The walk is iterative, so
-        deeply nested markup cannot exhaust the stack.
+        Paragraphs in document order, raw text (whitespace not normalized) with their bold flag; paragraphs
+        holding only whitespace are left out. Comments and other non-text nodes are ignored. The walk is
+        iterative, so deeply nested markup cannot exhaust the stack.
     """
-    paragraphs: list[str] = []
-    pieces: list[str] = []
+    paragraphs: list[Paragraph] = []
+    lines: list[list[_Piece]] = [[]]  # the current block's text, cut at each <br>
 
     def flush() -> None:
-        text = "".join(pieces)
-        pieces.clear()
-        if not text.strip():
-            return
+        blocks: list[list[_Piece]] = []
         if single_br_splits:
-            parts = text.split(_BR)
+            blocks = lines[:]
         else:
-            parts = [part.replace(_BR, " ") for part in _BR_RUN.split(text)]
-        paragraphs.extend(part for part in parts if part.strip())
+            current: list[_Piece] = []
+            for line in lines:
+                if "".join(piece for piece, _ in line).strip():
+                    current += ([(" ", False)] if current else []) + line
+                elif current:
+                    blocks.append(current)
+                    current = []
+            blocks.append(current)
+        paragraphs.extend(
+            _paragraph(block) for block in blocks if "".join(piece for piece, _ in block).strip()
+        )
+        lines[:] = [[]]
 
-    end_of_block = object()
+    end_of_block, end_of_bold = object(), object()
+    bold = 0
     stack: list[object] = list(reversed(container.contents))
     while stack:
         node = stack.pop()
         if node is end_of_block:
             flush()
+        elif node is end_of_bold:
+            bold -= 1
         elif isinstance(node, NavigableString):
             if type(node) is NavigableString:  # subclasses are comments, doctypes, CDATA, …
-                pieces.append(str(node))
+                lines[-1].append((str(node), bold > 0))
         elif isinstance(node, Tag):
             if node.name == "br":
-                pieces.append(_BR)
+                lines.append([])
             elif node.name in BLOCK_TAGS:
                 flush()
                 stack.append(end_of_block)
+                stack.extend(reversed(node.contents))
+            elif node.name in ("b", "strong"):
+                bold += 1
+                stack.append(end_of_bold)
                 stack.extend(reversed(node.contents))
             else:
                 stack.extend(reversed(node.contents))
@@ -182,7 +210,8 @@ def extract(page: PageItem, site: Site) -> Extracted:
         title=title,
         date_text=_first_text(root, template.date),
         breadcrumb=breadcrumb,
-        paragraphs=paragraphs,
+        paragraphs=[paragraph.text for paragraph in paragraphs],
+        bold=[paragraph.bold for paragraph in paragraphs],
         image_names=image_names,
     )
 

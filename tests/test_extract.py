@@ -30,7 +30,7 @@ def _with_content(inner: str) -> bytes:
 
 def _paragraphs(html: str, single_br_splits: bool = True) -> list[str]:
     soup = BeautifulSoup(html, "lxml")
-    return [" ".join(p.split()) for p in split_paragraphs(soup.body, single_br_splits)]
+    return [" ".join(p.text.split()) for p in split_paragraphs(soup.body, single_br_splits)]
 
 
 def test_recorded_page_yields_title_and_body_but_no_template_text() -> None:
@@ -84,6 +84,16 @@ def test_paragraphs_split_at_blocks_and_br_runs() -> None:
         "First, to defeat this virus. Second, to act.",
         "Third point.",
     ]
+
+
+def test_bold_starts_are_flagged() -> None:
+    # t1794629: the outlet's question in bold, split over several <b>; the answer not.
+    soup = BeautifulSoup(
+        "<p>\u3000\u3000<B><SPAN>CCTV: </SPAN></B><B><SPAN>The foreign ministry of Laos</SPAN></B></p>"
+        "<p><SPAN>Zhao Lijian: China highly applauds</SPAN> <b>Laos</b></p><p>Q: <b>late bold</b></p>",
+        "lxml",
+    )
+    assert [p.bold for p in split_paragraphs(soup.body, True)] == [True, False, False]
 
 
 def test_inline_markup_split_inside_words_is_joined() -> None:

@@ -33,7 +33,7 @@ def _date(
 ) -> tuple[str | None, str]:
     page = PageItem("fmprc_en", url, 200, {}, b"", "2026-11-29T00:00:00+00:00", hints or {})
     extracted = Extracted(
-        "utf-8", "declared-utf-8", "fmprc-en-2018", title, date_text, None, [], images or []
+        "utf-8", "declared-utf-8", "fmprc-en-2018", title, date_text, None, [], image_names=images or []
     )
     found = find_date(page, extracted, title, lead, SITE)
     return found.date, found.source
@@ -217,7 +217,7 @@ ZH_URL = "https://www.fmprc.gov.cn/web/wjdt_674879/fyrbt_674889/"
 
 def _zh_date(title: str, *, lead: str | None = None, date_text: str | None = None, hints: dict | None = None):
     page = PageItem("fmprc_zh", ZH_URL + "t1.shtml", 200, {}, b"", "2026-11-29T00:00:00+00:00", hints or {})
-    extracted = Extracted("utf-8", "declared-utf-8", "fmprc-zh-2016", title, date_text, None, [], [])
+    extracted = Extracted("utf-8", "declared-utf-8", "fmprc-zh-2016", title, date_text, None, [])
     found = find_date(page, extracted, title, lead, ZH)
     return found.date, found.source
 
