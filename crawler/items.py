@@ -40,6 +40,30 @@ class Extracted:
 
 
 @dataclass
+class Turn:
+    """One turn of a press conference transcript: a question, an answer, or a statement (the spokesperson's
+    announcements).
+
+    Attributes:
+        position: 0-based order in the transcript.
+        role: "question", "answer" or "statement".
+        speaker: who speaks, for answers and statements (the spokesperson), else None.
+        outlet: for questions, the news outlet as the page writes it ("CCTV", "Reuters", "中央电视台",
+            "《北京青年报》"), or None where the page names none ("Q:", "问：").
+        follow_up: whether the question is marked as a follow-up ("Follow-up:", "追问：").
+        text: the turn's paragraphs, label included, joined by a blank line; the texts of all turns, joined by a
+            blank line, are the statement's body.
+    """
+
+    position: int
+    role: str
+    speaker: str | None
+    outlet: str | None
+    follow_up: bool
+    text: str
+
+
+@dataclass
 class Statement:
     """One normalized statement: the row stored in the `statements` table.
 
@@ -58,6 +82,8 @@ class Statement:
         paragraphs: body paragraphs, normalized.
         body: paragraphs joined by a blank line.
         content_hash: SHA-256 hex of title and body; changes when the text changes.
+        bold: for each paragraph, whether it starts in bold (read by the segment pipeline; not stored).
+        turns: the questions, answers and statements of a transcript (set by the segment pipeline).
     """
 
     id: str
@@ -73,6 +99,8 @@ class Statement:
     paragraphs: list[str]
     body: str
     content_hash: str
+    bold: list[bool] = field(default_factory=list, repr=False)
+    turns: list[Turn] = field(default_factory=list, repr=False)
 
     def as_json(self) -> dict[str, Any]:
         """Return the statement in the shape `statements extract` prints (see DESIGN.md)."""

@@ -49,11 +49,13 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.WarcReplayMiddleware": 990,
 }
 
-# Extract before normalize before store: each fills in what the next reads (PageItem.extracted, .statement);
-# pages that are not statements are dropped by the first two, so the store only ever sees statements.
+# Extract, normalize, segment, store: each fills in what the next reads (PageItem.extracted, .statement,
+# Statement.turns); pages that are not statements are dropped by the first two, so the store only ever sees
+# statements.
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.normalize.NormalizePipeline": 200,
+    "pipelines.segment.SegmentPipeline": 300,
     "pipelines.store.StorePipeline": 900,
 }
 

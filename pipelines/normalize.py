@@ -281,18 +281,22 @@ def content_hash(title: str, body: str) -> str:
     return hashlib.sha256(f"{title}\n\n{body}".encode()).hexdigest()
 
 
-def clean_paragraphs(raw: list[str], title: str, site: Site) -> list[str]:
+def clean_paragraphs(raw: list[str], title: str, site: Site) -> list[tuple[int, str]]:
     """Normalize paragraph texts and drop the empty ones, a first paragraph that repeats the title, and
-    paragraphs that are wholly site boilerplate ("Print", "Suggest to a friend:", …)."""
-    paragraphs = []
-    for text in raw:
+    paragraphs that are wholly site boilerplate ("Print", "Suggest to a friend:", …).
+
+    Returns:
+        (index in `raw`, normalized text) of each paragraph kept, in order.
+    """
+    kept = []
+    for index, text in enumerate(raw):
         text = clean_text(text)
         if not text or any(pattern.fullmatch(text) for pattern in site.boilerplate_paragraphs):
             continue
-        paragraphs.append(text)
-    if paragraphs and paragraphs[0].casefold() == title.casefold():
-        paragraphs.pop(0)
-    return paragraphs
+        kept.append((index, text))
+    if kept and kept[0][1].casefold() == title.casefold():
+        kept.pop(0)
+    return kept
 
 
 def normalize(page: PageItem, extracted: Extracted, site: Site) -> Statement:
@@ -302,7 +306,8 @@ def normalize(page: PageItem, extracted: Extracted, site: Site) -> Statement:
         NotAStatement: reason "empty-body" when nothing but the title and boilerplate is left of the body.
     """
     title = clean_text(extracted.title)
-    paragraphs = clean_paragraphs(extracted.paragraphs, title, site)
+    kept = clean_paragraphs(extracted.paragraphs, title, site)
+    paragraphs = [text for _, text in kept]
     if not paragraphs:
         raise NotAStatement("empty-body", "no paragraph left after boilerplate removal")
     lead = paragraphs[0]
@@ -323,6 +328,7 @@ def normalize(page: PageItem, extracted: Extracted, site: Site) -> Statement:
         paragraphs=paragraphs,
         body=body,
         content_hash=content_hash(title, body),
+        bold=[index < len(extracted.bold) and extracted.bold[index] for index, _ in kept],
     )
 
 

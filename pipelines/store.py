@@ -45,6 +45,7 @@ def utc_now() -> str:
 
 
 REQUIRED_TABLES = ("statements", "pages", "crawls", "statements_fts")
+# `turns` and the later tables are created in older files of this project when they are opened for writing.
 """Tables every statements database has; a file without them was made by another tool."""
 
 
@@ -201,10 +202,31 @@ class Store:
             pk="id",
             if_not_exists=True,
         )
+        db.table("turns").create(
+            {
+                "statement_id": str,
+                "position": int,
+                "role": str,
+                "speaker": str,
+                "outlet": str,
+                "follow_up": int,
+                "text": str,
+            },
+            pk=("statement_id", "position"),
+            foreign_keys=[("statement_id", "statements", "id")],
+            not_null={"role", "text"},
+            if_not_exists=True,
+        )
+        db.table("turns").create_index(["outlet"], if_not_exists=True)
+        db.table("turns").create_index(["speaker"], if_not_exists=True)
         if not db.table("statements_fts").exists():
             db.table("statements").enable_fts(["title", "body"], create_triggers=True, tokenize="porter")
+        if not db.table("turns_fts").exists():
+            db.table("turns").enable_fts(["text"], create_triggers=True, tokenize="porter")
         if not db.table("statements_fts_zh").exists():
             self._create_cjk_index()
+        if not db.table("turns_fts_zh").exists():
+            self._create_cjk_turn_index()
 
     def _create_cjk_index(self) -> None:
         """Create the bigram index of CJK statements (see `pipelines.cjk`), fill it from the statements already
@@ -225,6 +247,51 @@ class Store:
         ).fetchall()
         for rowid, statement_id, title, body in rows:
             self._index_cjk(rowid, statement_id, title, body)
+
+    def _create_cjk_turn_index(self) -> None:
+        """The bigram index of the turns of CJK statements, like `statements_fts_zh`."""
+        db = self.db
+        db.execute(
+            "create virtual table turns_fts_zh using fts5(statement_id unindexed, position unindexed, text,"
+            " tokenize = 'unicode61')"
+        )
+        db.execute(
+            "create trigger turns_fts_zh_ad after delete on turns begin"
+            " delete from turns_fts_zh where rowid = old.rowid; end"
+        )
+        languages = sorted(cjk.CJK_LANGUAGES)
+        rows = db.execute(
+            "select t.rowid, t.statement_id, t.position, t.text from turns t join statements s on s.id = t.statement_id"
+            f" where s.language in ({', '.join('?' * len(languages))})",
+            languages,
+        ).fetchall()
+        for rowid, statement_id, position, text in rows:
+            db.execute(
+                "insert into turns_fts_zh (rowid, statement_id, position, text) values (?, ?, ?, ?)",
+                [rowid, statement_id, position, cjk.index_text(text)],
+            )
+
+    def _save_turns(self, statement: Statement) -> None:
+        """Replace a statement's turns (and their index rows) with `statement.turns`."""
+        db = self.db
+        db.execute("delete from turns where statement_id = ?", [statement.id])
+        for turn in statement.turns:
+            db.table("turns").insert(
+                {
+                    "statement_id": statement.id,
+                    "position": turn.position,
+                    "role": turn.role,
+                    "speaker": turn.speaker,
+                    "outlet": turn.outlet,
+                    "follow_up": int(turn.follow_up),
+                    "text": turn.text,
+                }
+            )
+            if statement.language in cjk.CJK_LANGUAGES:
+                db.execute(
+                    "insert into turns_fts_zh (rowid, statement_id, position, text) values (?, ?, ?, ?)",
+                    [db.table("turns").last_rowid, statement.id, turn.position, cjk.index_text(turn.text)],
+                )
 
     def _index_cjk(self, rowid: int, statement_id: str, title: str, body: str) -> None:
         self.db.execute("delete from statements_fts_zh where rowid = ?", [rowid])
@@ -256,7 +323,8 @@ class Store:
         Returns:
             "new" (no row had this id), "updated" (the content hash changed: the previous text went to
             `statement_versions` and `version` went up) or "unchanged" (same text: `last_seen_at` and metadata
-            such as kind, date and speakers are refreshed).
+            such as kind, date and speakers are refreshed). In every case the statement's turns are replaced
+            by `statement.turns`, so a better segmenter takes effect on the next crawl or reparse.
         """
         row = {
             "id": statement.id,
@@ -314,6 +382,7 @@ class Store:
             if statement.language in cjk.CJK_LANGUAGES and outcome != "unchanged":
                 (rowid,) = db.execute("select rowid from statements where id = ?", [statement.id]).fetchone()
                 self._index_cjk(rowid, statement.id, statement.title, statement.body)
+            self._save_turns(statement)
         return outcome
 
     @staticmethod

@@ -12,6 +12,7 @@ from crawler.items import Statement
 from crawler.sites import get_site
 from pipelines.extract import NotAStatement, extract
 from pipelines.normalize import normalize
+from pipelines.segment import segment
 from tests.conftest import FixturePage, fixture_pages, statement_fixtures
 
 SITE = get_site("fmprc_en")
@@ -71,6 +72,18 @@ def test_statement_matches_expected(site: str, page: FixturePage) -> None:
     assert statement.paragraphs[-1] == expected["last_paragraph"]
     assert statement.language == get_site(site).language
     assert statement.body == "\n\n".join(statement.paragraphs)
+
+
+@pytest.mark.parametrize(("site", "page"), STATEMENTS, ids=_id)
+def test_turns_match_expected(site: str, page: FixturePage) -> None:
+    statement = _statement(site, page)
+    turns = segment(statement, get_site(site))
+    expected = page.meta["expected"]
+    assert [[t.role, t.speaker, t.outlet, t.follow_up] for t in turns] == expected["turns"]
+    assert [t.position for t in turns] == list(range(len(turns)))
+    if turns:
+        assert (turns[0].text, turns[-1].text) == (expected["first_turn"], expected["last_turn"])
+        assert "\n\n".join(t.text for t in turns) == statement.body  # nothing lost, nothing twice
 
 
 @pytest.mark.parametrize(("site", "page"), STATEMENTS, ids=_id)

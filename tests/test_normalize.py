@@ -49,7 +49,7 @@ def test_clean_text_folds_every_space_and_composes() -> None:
 def test_clean_paragraphs_drops_empty_title_repeat_and_boilerplate() -> None:
     title = "Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3, 2020"
     raw = [title, "\xa0", "CCTV: A question?", "Print", "Suggest to a friend:", "Zhao Lijian: An answer."]
-    assert clean_paragraphs(raw, title, SITE) == ["CCTV: A question?", "Zhao Lijian: An answer."]
+    assert clean_paragraphs(raw, title, SITE) == [(2, "CCTV: A question?"), (5, "Zhao Lijian: An answer.")]
 
 
 @pytest.mark.parametrize(

@@ -76,6 +76,32 @@ class Listing:
 
 
 @dataclass(frozen=True)
+class TurnRules:
+    """How a site's transcripts mark who speaks: regexes over the start of a paragraph.
+
+    Attributes:
+        question: a question with no outlet named ("Q:", "问：").
+        answer: an answer by the statement's spokesperson ("A:", "答：").
+        follow_up: a follow-up question ("Follow-up:", "追问："); group `outlet` where it names one.
+        journalist: a journalist speaking with no outlet named ("Journalist:", "会后有记者问及：").
+        label: a paragraph that opens with a label and a colon; group `label` is the label.
+        outlet: how a label that names a news outlet looks (`fullmatch` on the label); group `outlet` is the
+            outlet as written when it is only part of the label ("路透社记者" → "路透社").
+        not_outlet: labels that look like outlets but are not (times such as "Between 00:00").
+        bold_outlets: whether a short label in bold that is no speaker's name counts as an outlet.
+    """
+
+    question: re.Pattern[str]
+    answer: re.Pattern[str]
+    follow_up: re.Pattern[str]
+    journalist: re.Pattern[str]
+    label: re.Pattern[str]
+    outlet: re.Pattern[str]
+    not_outlet: re.Pattern[str] | None = None
+    bold_outlets: bool = True
+
+
+@dataclass(frozen=True)
 class Site:
     """Everything the shared core needs to crawl and clean one press office's site in one language.
 
@@ -108,6 +134,7 @@ class Site:
             crawl, statements are linked to their translations there (see `pipelines.translations`).
         speaker_names: a speaker's name as this site writes it → in Latin script, as the other language's site
             writes it ("赵立坚" → "Zhao Lijian"), to match translations.
+        turns: how transcripts mark questions and answers; None where the site publishes no transcripts.
     """
 
     name: str
@@ -132,6 +159,7 @@ class Site:
     not_statement_titles: tuple[re.Pattern[str], ...] = ()
     translation_sites: tuple[str, ...] = ()
     speaker_names: dict[str, str] = field(default_factory=dict)
+    turns: TurnRules | None = None
 
 
 ENGLISH_MONTHS: dict[str, int] = {

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from crawler.sites import fmprc
-from crawler.sites.base import ENGLISH_MONTH_RE, ENGLISH_MONTHS, Section, Site, Template
+from crawler.sites.base import ENGLISH_MONTH_RE, ENGLISH_MONTHS, Section, Site, Template, TurnRules
 
 BASE = "https://www.fmprc.gov.cn/mfa_eng"
 
@@ -46,6 +46,27 @@ TEMPLATE_2018 = Template(
     breadcrumb="div.urhere",
     remove=("#Appendix_article", "#id_RelNewsList", "div.tool"),
 )
+
+TURNS = TurnRules(
+    question=re.compile(r"^(?:Q|Question)\s*\d*\s*[:：]"),
+    answer=re.compile(r"^A\s*[:：]"),
+    follow_up=re.compile(r"^(?:(?P<outlet>[A-Z][\w&.' -]{1,40}?) )?Follow[- ]?up(?: [Qq]uestion)?\s*[:：]"),
+    journalist=re.compile(
+        r"^(?:The )?(?:Foreign )?(?:[Jj]ournalist|[Rr]eporter)(?: (?:clarifies|clarified|adds|added|explains|asks))?"
+        r"\s*[:：]"
+    ),
+    label=re.compile(r"^(?P<label>[^:：]{1,60}?)\s*[:：]"),
+    outlet=re.compile(
+        r"(?P<outlet>(?:[\w&'.-]+ ){0,5}?(?:News|TV|Television|Daily|Agency|Times|Post|Press|Radio|Broadcasting"
+        r"|Journal|Monthly|Review|Media|Network|Novosti|Service|Shimbun|Ilbo|Telegraaf|Paper|Mail|Australian"
+        r"|Reuters|AFP|Bloomberg|Sputnik|Latina|Xinhua|Kyodo|Yonhap|Nikkei|NIKKEI|Pakistan|India|Corporation)"
+        r"(?: [\w&'.-]+){0,4}|[A-Z][A-Z0-9&]{1,7}(?: [A-Z][a-z]+)?)"
+    ),
+    not_outlet=re.compile(r".*\s\d{1,2}|(?:I|We|My|Our|Let|Here|But|And|So|The journalist)\b.*"),
+)
+"""2018–2019 transcripts mark turns "Q:" and "A:"; 2020 ones open each question with its outlet in bold
+("CCTV: …", t1794629) and each answer with the spokesperson's name ("Zhao Lijian: …"); "Follow-up:" marks
+follow-up questions."""
 
 SITE = Site(
     name="fmprc_en",
@@ -118,6 +139,7 @@ SITE = Site(
     doc_id=fmprc.DOC_ID,
     image_date=fmprc.IMAGE_DATE,
     translation_sites=("fmprc_zh",),
+    turns=TURNS,
     speaker_names=fmprc.SPEAKER_NAMES,
     boilerplate_paragraphs=(
         re.compile(r"Suggest to a friend:?", re.IGNORECASE),

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from crawler.sites import fmprc
-from crawler.sites.base import Section, Site, Template
+from crawler.sites.base import Section, Site, Template, TurnRules
 
 BASE = "https://www.fmprc.gov.cn/web"
 
@@ -48,6 +48,19 @@ TEMPLATE_2016 = Template(
     breadcrumb="div.nav",
     remove=("#appendix_list", "#relnews_list", "div.info"),
 )
+
+TURNS = TurnRules(
+    question=re.compile(r"^问\s*[:：]"),
+    answer=re.compile(r"^答\s*[:：]"),
+    follow_up=re.compile(r"^(?:(?P<outlet>[^:：，。]{0,30}?)记者)?追问[一二三四五]?\s*[:：]"),
+    journalist=re.compile(r"^[（(]?(?:会后[，,]?\s*)?(?:有)?记者(?:问及|提问|问|解释|澄清|回答|补充)?\s*[:：]"),
+    label=re.compile(r"^(?P<label>[^:：，。]{1,30}?)\s*[:：]"),
+    outlet=re.compile(r"(?P<outlet>[^:：，。]{1,30}?)记者(?:提问)?"),
+    bold_outlets=False,
+)
+"""Transcripts mark turns "问：" and "答：" (2016–2019), or open questions with the outlet's journalist in bold
+("中央电视台记者：…", "《北京青年报》记者：…", t1794584) and answers with the spokesperson's name ("赵立坚：…");
+"追问：" marks follow-up questions."""
 
 SITE = Site(
     name="fmprc_zh",
@@ -95,6 +108,7 @@ SITE = Site(
     doc_id=fmprc.DOC_ID,
     image_date=fmprc.IMAGE_DATE,
     translation_sites=("fmprc_en",),
+    turns=TURNS,
     speaker_names=fmprc.SPEAKER_NAMES,
     boilerplate_paragraphs=(
         re.compile(r"\[?\s*字体\s*[：:]\s*大\s*中\s*小\s*\]?\s*(?:打印本页)?"),

@@ -1,0 +1,117 @@
+"""Segment pipeline: a transcript's paragraphs → turns (question, answer, statement), with speaker and outlet.
+
+A turn starts at a paragraph that opens with a label the site's `TurnRules` recognise, and runs until the next
+one; paragraphs without a label continue the current turn (answers run over many paragraphs). Labels, in order:
+
+- a follow-up ("Follow-up:", "追问：", "彭博社记者追问：") → question, follow_up, outlet where it is named;
+- a bare question ("Q:", "问：") or a journalist ("Journalist:", "会后有记者问及：") → question, no outlet;
+- a bare answer ("A:", "答：") → answer by the statement's spokesperson (its first speaker);
+- a speaker's name ("Zhao Lijian:", "赵立坚：", "Hua chunying:") → answer by that speaker;
+- an outlet ("Reuters:", "Beijing Youth Daily:", "中央电视台记者：") → question by that outlet. A label is an outlet
+  when it looks like one (`TurnRules.outlet`), or, where the site says so, when it is short and in bold: bold
+  is one signal, never the only one, since the pages misplace and split `<b>` (t1794629).
+
+A bold paragraph without a label right after an answer, ending in a question mark, also starts a question.
+Paragraphs before the first label are the spokesperson's announcements (role "statement"). A statement with no
+question and no answer gets no turns. The turns' texts, joined by a blank line, are exactly the body.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from crawler.items import PageItem, Statement, Turn
+from crawler.sites import get_site
+from crawler.sites.base import Site, TurnRules
+
+MAX_BOLD_OUTLET_WORDS = 6
+"""A bold label of more words than this is a sentence, not an outlet."""
+
+
+def _known_speakers(statement: Statement, site: Site) -> dict[str, str]:
+    """Case-folded name → name as written, for every name an answer may be labelled with."""
+    names: dict[str, str] = {}
+    for native, latin in site.speaker_names.items():
+        names[native.casefold()] = native if site.language != "en" else latin
+        if site.language == "en":
+            names[latin.casefold()] = latin
+    for name in statement.speakers:
+        names[name.casefold()] = name
+    return names
+
+
+def _outlet(label: str, rules: TurnRules, bold: bool) -> str | None:
+    if rules.not_outlet is not None and rules.not_outlet.fullmatch(label):
+        return None
+    match = rules.outlet.fullmatch(label)
+    if match:
+        return match.group("outlet") or label
+    if rules.bold_outlets and bold and len(label.split()) <= MAX_BOLD_OUTLET_WORDS and label[:1].isupper():
+        return label
+    return None
+
+
+def _opening(text: str, bold: bool, rules: TurnRules, speakers: dict[str, str], spokesperson: str | None) -> (
+    tuple[str, str | None, str | None, bool] | None
+):
+    """(role, speaker, outlet, follow_up) when the paragraph opens a turn, else None."""
+    match = rules.follow_up.match(text)
+    if match:
+        return "question", None, match.groupdict().get("outlet") or None, True
+    if rules.question.match(text) or rules.journalist.match(text):
+        return "question", None, None, False
+    if rules.answer.match(text):
+        return "answer", spokesperson, None, False
+    match = rules.label.match(text)
+    if match:
+        label = match.group("label").strip()
+        if label.casefold() in speakers:
+            return "answer", speakers[label.casefold()], None, False
+        outlet = _outlet(label, rules, bold)
+        if outlet is not None:
+            return "question", None, outlet, False
+    return None
+
+
+def segment(statement: Statement, site: Site) -> list[Turn]:
+    """Split a statement's paragraphs into turns (see the module docstring).
+
+    Returns:
+        The turns in order, or [] when the site has no turn rules or the statement holds no question and no
+        answer.
+    """
+    rules = site.turns
+    if rules is None:
+        return []
+    speakers = _known_speakers(statement, site)
+    spokesperson = statement.speakers[0] if statement.speakers else None
+    bold = statement.bold or [False] * len(statement.paragraphs)
+    groups: list[tuple[str, str | None, str | None, bool, list[str]]] = []
+    for text, is_bold in zip(statement.paragraphs, bold, strict=False):
+        opening = _opening(text, is_bold, rules, speakers, spokesperson)
+        if opening is None and is_bold and groups and groups[-1][0] == "answer" and re.search(r"[?？]$", text):
+            opening = ("question", None, None, False)
+        if opening is not None:
+            groups.append((*opening, [text]))
+        elif groups:
+            groups[-1][4].append(text)
+        else:
+            groups.append(("statement", spokesperson, None, False, [text]))
+    if not any(role in ("question", "answer") for role, *_ in groups):
+        return []
+    return [
+        Turn(position, role, speaker, outlet, follow_up, "\n\n".join(texts))
+        for position, (role, speaker, outlet, follow_up, texts) in enumerate(groups)
+    ]
+
+
+class SegmentPipeline:
+    """Item pipeline: fills `Statement.turns` of each statement whose site has turn rules."""
+
+    def process_item(self, item: Any) -> Any:
+        """Segment a normalized page item; other items pass through."""
+        if not isinstance(item, PageItem) or item.statement is None:
+            return item
+        item.statement.turns = segment(item.statement, get_site(item.site))
+        return item
