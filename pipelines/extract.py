@@ -9,12 +9,14 @@ outside the body container (breadcrumb, duplicated title, date element, "Suggest
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from typing import Any, NamedTuple, NoReturn
 from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
+from lxml.cssselect import CSSSelector
 from bs4 import BeautifulSoup, NavigableString, Tag
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
@@ -67,6 +69,11 @@ def _first_text(root: lxml.html.HtmlElement, selectors: tuple[str, ...]) -> str 
             if text.strip():
                 return text
     return None
+
+
+@functools.cache
+def _removal_selector(template: Template) -> CSSSelector:
+    return CSSSelector(", ".join((ALWAYS_REMOVED, *template.remove)))
 
 
 def _choose_template(root: lxml.html.HtmlElement, site: Site) -> Template | None:
@@ -191,13 +198,16 @@ def extract(page: PageItem, site: Site) -> Extracted:
     if not containers:
         raise NotAStatement("no-body", template.body)
 
-    soup = BeautifulSoup(lxml.html.tostring(containers[0], encoding="unicode"), "lxml")
+    container = containers[0]
     image_names = [
-        posixpath.basename(urlsplit(str(img["src"])).path) for img in soup.find_all("img") if img.get("src")
+        posixpath.basename(urlsplit(img.get("src", "")).path) for img in container.iter("img") if img.get("src")
     ]
-    for selector in (ALWAYS_REMOVED, *template.remove):
-        for element in soup.select(selector):
-            element.decompose()
+    # lxml drops the boilerplate elements (its compiled selectors are fast; text after them is kept), then
+    # BeautifulSoup gets no more than the cleaned block.
+    for element in _removal_selector(template)(container):
+        if element is not container:
+            element.drop_tree()
+    soup = BeautifulSoup(lxml.html.tostring(container, encoding="unicode", with_tail=False), "lxml")
     paragraphs = split_paragraphs(soup.body or soup, template.single_br_splits)
     if not paragraphs:
         raise NotAStatement("empty-body", "the body container holds no text")

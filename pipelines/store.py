@@ -85,6 +85,9 @@ class Store:
             if not readonly:
                 if self.path != ":memory:":
                     self.db.enable_wal()
+                    # In WAL mode, NORMAL loses no committed transaction when the process dies (kill -9), only,
+                    # at worst, the last ones on a power cut; FULL would fsync every statement.
+                    self.db.execute("PRAGMA synchronous = NORMAL")
                 self.ensure_schema()
         except sqlite3.DatabaseError as error:
             self.db.close()
@@ -274,23 +277,28 @@ class Store:
     def _save_turns(self, statement: Statement) -> None:
         """Replace a statement's turns (and their index rows) with `statement.turns`."""
         db = self.db
-        db.execute("delete from turns where statement_id = ?", [statement.id])
-        for turn in statement.turns:
-            db.table("turns").insert(
-                {
-                    "statement_id": statement.id,
-                    "position": turn.position,
-                    "role": turn.role,
-                    "speaker": turn.speaker,
-                    "outlet": turn.outlet,
-                    "follow_up": int(turn.follow_up),
-                    "text": turn.text,
-                }
+        existing = [
+            (role, speaker, outlet, bool(follow_up), text)
+            for role, speaker, outlet, follow_up, text in db.execute(
+                "select role, speaker, outlet, follow_up, text from turns where statement_id = ? order by position",
+                [statement.id],
             )
-            if statement.language in cjk.CJK_LANGUAGES:
+        ]
+        wanted = [(t.role, t.speaker, t.outlet, t.follow_up, t.text) for t in statement.turns]
+        if existing == wanted:
+            return
+        db.execute("delete from turns where statement_id = ?", [statement.id])
+        cjk_turns = statement.language in cjk.CJK_LANGUAGES
+        for turn in statement.turns:
+            cursor = db.execute(
+                "insert into turns (statement_id, position, role, speaker, outlet, follow_up, text)"
+                " values (?, ?, ?, ?, ?, ?, ?)",
+                [statement.id, turn.position, turn.role, turn.speaker, turn.outlet, int(turn.follow_up), turn.text],
+            )
+            if cjk_turns:
                 db.execute(
                     "insert into turns_fts_zh (rowid, statement_id, position, text) values (?, ?, ?, ?)",
-                    [db.table("turns").last_rowid, statement.id, turn.position, cjk.index_text(turn.text)],
+                    [cursor.lastrowid, statement.id, turn.position, cjk.index_text(turn.text)],
                 )
 
     def _index_cjk(self, rowid: int, statement_id: str, title: str, body: str) -> None:

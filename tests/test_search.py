@@ -144,7 +144,7 @@ def test_deleting_a_statement_deletes_it_from_both_indexes(tmp_path) -> None:
 def test_translations_link_press_conferences_and_twins_without_dates(tmp_path) -> None:
     store = Store(tmp_path / "s.db")
     _fill(store, "fmprc_en", "fmprc_zh")
-    assert link_translations(store, "fmprc_zh") == 5
+    assert link_translations(store, "fmprc_zh") == 6
     pairs = {
         (a["url"].rsplit("/", 1)[1], b["url"].rsplit("/", 1)[1], row["method"])
         for row in store.db.query("select * from translations")
@@ -155,15 +155,13 @@ def test_translations_link_press_conferences_and_twins_without_dates(tmp_path) -
     assert pairs == {
         ("t1794629.shtml", "t1794584.shtml", "same-day"),  # July 3, 2020: Zhao Lijian / 赵立坚
         ("t1621251.shtml", "t1621208.shtml", "same-day"),  # December 12, 2018: Lu Kang / 陆慷
-        (
-            "t1739548.shtml",
-            "t1739521.shtml",
-            "same-day",
-        ),  # Daily Briefing Online / 网上例行记者会, Feb 3, 2020
+        # February 3, 2020: Daily Briefing Online / 网上例行记者会
+        ("t1739548.shtml", "t1739521.shtml", "same-day"),
+        ("t1774380.shtml", "t1774228.shtml", "same-day"),  # April 28, 2020: Geng Shuang / 耿爽
         ("t1686638.shtml", "t1686604.shtml", "document-number"),  # Pelosi / 佩洛西
         ("t1687014.shtml", "t1687000.shtml", "document-number"),  # Venezuela / 委内瑞拉
     }
-    assert store.db.execute("select count(*) from translations").fetchone() == (10,)
+    assert store.db.execute("select count(*) from translations").fetchone() == (12,)
     pelosi = find_statement(
         store, "https://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/t1686638.shtml"
     )
