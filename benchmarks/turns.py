@@ -41,10 +41,24 @@ def main() -> None:
     for row in db.execute("select * from turns order by statement_id, position"):
         turns.setdefault(row["statement_id"], []).append(row)
     for language in ("en", "zh"):
-        rows = db.execute("select id, url, title, speakers, body from statements where language = ?", [language])
+        rows = db.execute(
+            "select id, url, title, speakers, body from statements where language = ?", [language]
+        )
         counts = dict.fromkeys(
-            ("transcripts", "covered", "qa", "answers", "named", "outlet_questions", "with_outlet", "others",
-             "others_with_turns", "questions", "turns"), 0,
+            (
+                "transcripts",
+                "covered",
+                "qa",
+                "answers",
+                "named",
+                "outlet_questions",
+                "with_outlet",
+                "others",
+                "others_with_turns",
+                "questions",
+                "turns",
+            ),
+            0,
         )
         failing: list[str] = []
         for row in rows:
@@ -74,12 +88,18 @@ def main() -> None:
                         counts["with_outlet"] += turn["outlet"] is not None
                         if turn["outlet"] is None and len(failing) < args.show:
                             failing.append(f"no outlet: {row['url']} {turn['text'][:80]!r}")
-        print(f"{language}: {counts['transcripts']} press conferences, {counts['turns']} turns, {counts['questions']} questions")
+        print(
+            f"{language}: {counts['transcripts']} press conferences, {counts['turns']} turns, {counts['questions']} questions"
+        )
         print(f"  turns cover the body exactly:         {_ratio(counts['covered'], counts['transcripts'])}")
         print(f"  at least one question and one answer: {_ratio(counts['qa'], counts['transcripts'])}")
         print(f"  answers by the title's spokesperson:  {_ratio(counts['named'], counts['answers'])}")
-        print(f"  questions naming an outlet with one:  {_ratio(counts['with_outlet'], counts['outlet_questions'])}")
-        print(f"  other statements with turns:          {_ratio(counts['others_with_turns'], counts['others'])}")
+        print(
+            f"  questions naming an outlet with one:  {_ratio(counts['with_outlet'], counts['outlet_questions'])}"
+        )
+        print(
+            f"  other statements with turns:          {_ratio(counts['others_with_turns'], counts['others'])}"
+        )
         for line in failing:
             print("   ", line)
 

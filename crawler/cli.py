@@ -20,7 +20,7 @@ from crawler.items import PageItem
 from crawler.sites import SITES, UnknownSiteError, get_site
 from pipelines.extract import NotAStatement, extract
 from pipelines.normalize import normalize
-from pipelines.search import BadQuery, Filters, Hit, search
+from pipelines.search import BadQuery, Filters, Hit, TurnHit, search, search_turns
 from pipelines.store import Store, StoreError, find_statement
 
 db_option = click.option(
@@ -181,7 +181,7 @@ def show_command(statement: str, db_path: Path, output: str) -> None:
     """Show one statement: STATEMENT is its id (16 hex digits) or its URL (any form of it: canonical or not).
 
     Prints title, date and how it was found, kind, speakers, site, language, URL, the linked translations
-    (both ways) and the full body.
+    (both ways) and the full body, turn by turn where the statement is a transcript.
     """
     store = _open(db_path)
     try:
@@ -209,7 +209,79 @@ def show_command(statement: str, db_path: Path, output: str) -> None:
             f"           {translation['url']}"
         )
     click.echo("")
-    click.echo(record["body"])
+    if not record["turns"]:
+        click.echo(record["body"])
+        return
+    for turn in record["turns"]:
+        who = turn["outlet"] or turn["speaker"] or ""
+        label = f"{turn['role']}{' (follow-up)' if turn['follow_up'] else ''}{', ' + who if who else ''}"
+        click.echo(f"[{turn['position']}] {label}")
+        click.echo(turn["text"])
+        click.echo("")
+
+
+@main.command("turns")
+@db_option
+@click.option("--query", "-q", help="Words the turn must hold (as in `statements search`).")
+@click.option(
+    "--outlet", help="Only questions whose outlet contains this (case-insensitive): Reuters, 路透社."
+)
+@click.option("--speaker", help='Only turns by this speaker: "Zhao Lijian", "赵立坚".')
+@click.option(
+    "--role", type=click.Choice(["question", "answer", "statement"]), help="Only turns of this role."
+)
+@click.option("--site", callback=_site, help="Only this site (spider name).")
+@click.option("--language", help="Only this language (ISO 639-1: en, zh).")
+@click.option("--since", callback=_date, help="Only transcripts dated on or after this ISO date.")
+@click.option("--until", callback=_date, help="Only transcripts dated on or before this ISO date.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(min=1), help="Most turns shown.")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="table (text shortened), a JSON array, or CSV.",
+)
+def turns_command(
+    db_path: Path,
+    query: str | None,
+    outlet: str | None,
+    speaker: str | None,
+    role: str | None,
+    site: str | None,
+    language: str | None,
+    since: dt.date | None,
+    until: dt.date | None,
+    limit: int,
+    output: str,
+) -> None:
+    """Questions and answers of press conference transcripts: who asked (outlet), who answered (speaker).
+
+    Newest transcripts first, turns in transcript order.
+    """
+    store = _open(db_path)
+    filters = Filters(site=site, language=language, speaker=speaker, since=since, until=until)
+    try:
+        turns = search_turns(store, query, filters, outlet=outlet, role=role, limit=limit)
+    except BadQuery as error:
+        raise click.UsageError(str(error)) from None
+    finally:
+        store.close()
+    if output == "json":
+        click.echo(json.dumps([turn.as_dict() for turn in turns], ensure_ascii=False, indent=2))
+    elif output == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=[field.name for field in dataclasses.fields(TurnHit)])
+        writer.writeheader()
+        writer.writerows(turn.as_dict() for turn in turns)
+    elif turns:
+        rows = [
+            (t.date or "", t.site, t.position, t.role, t.speaker or "", t.outlet or "", _shorten(t.text, 80))
+            for t in turns
+        ]
+        click.echo(tabulate(rows, headers=["date", "site", "#", "role", "speaker", "outlet", "text"]))
+    else:
+        click.echo("no turn matches", err=True)
 
 
 def _shorten(text: str, width: int) -> str:

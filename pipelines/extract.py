@@ -200,7 +200,9 @@ def extract(page: PageItem, site: Site) -> Extracted:
 
     container = containers[0]
     image_names = [
-        posixpath.basename(urlsplit(img.get("src", "")).path) for img in container.iter("img") if img.get("src")
+        posixpath.basename(urlsplit(img.get("src", "")).path)
+        for img in container.iter("img")
+        if img.get("src")
     ]
     # lxml drops the boilerplate elements (its compiled selectors are fast; text after them is kept), then
     # BeautifulSoup gets no more than the cleaned block.

@@ -9,6 +9,7 @@ AND Kong`, `Diaoyu OR Senkaku`, `Xinjiang NOT cotton`). Hits are ranked by relev
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import sqlite3
@@ -151,3 +152,85 @@ def search(store: Store, query: str, filters: Filters = Filters(), limit: int = 
             Hit(statement_id, url, title, date, site, language, kind, re.sub(r"\s+", " ", snippet).strip())
         )
     return hits
+
+
+@dataclass(frozen=True)
+class TurnHit:
+    """One turn found: its statement (id, url, date, site), position, role, speaker, outlet, follow_up, text."""
+
+    statement_id: str
+    url: str
+    date: str | None
+    site: str
+    position: int
+    role: str
+    speaker: str | None
+    outlet: str | None
+    follow_up: bool
+    text: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The turn as a JSON-ready dict."""
+        return asdict(self)
+
+
+def search_turns(
+    store: Store,
+    query: str | None = None,
+    filters: Filters = Filters(),
+    outlet: str | None = None,
+    role: str | None = None,
+    limit: int = 100,
+) -> list[TurnHit]:
+    """Turns of press conference transcripts, in date order (newest first), then transcript order.
+
+    Args:
+        store: the database (may be read only).
+        query: words the turn's text must match, by the rules of `search` (English FTS5 syntax with stemming;
+            Chinese words found wherever they occur); None for all turns.
+        filters: conditions on the statement (site, language, kind, date range); `speaker` is the turn's speaker.
+        outlet: only questions whose outlet contains this text (case-insensitive).
+        role: only turns of this role (question, answer, statement).
+        limit: most turns returned (≥ 1).
+
+    Raises:
+        BadQuery: the query is empty or its FTS5 syntax is invalid.
+    """
+    speaker = filters.speaker
+    where, params = dataclasses.replace(filters, speaker=None).sql()
+    if speaker is not None:
+        where += " and t.speaker = ? collate nocase"
+        params.append(speaker)
+    if outlet is not None:
+        where += " and instr(lower(t.outlet), lower(?)) > 0"
+        params.append(outlet)
+    if role is not None:
+        where += " and t.role = ?"
+        params.append(role)
+    source = "turns t"
+    match: list[str] = []
+    if query is not None:
+        if not query.strip():
+            raise BadQuery("empty query")
+        if cjk.has_cjk(query):
+            source = (
+                "turns_fts_zh f join turns t on t.statement_id = f.statement_id and t.position = f.position"
+            )
+            where += " and turns_fts_zh match ?"
+            match = [" ".join(cjk.match_phrase(word) for word in query.split())]
+        else:
+            source = "turns_fts f join turns t on t.rowid = f.rowid"
+            where += " and turns_fts match ?"
+            match = [query]
+    sql = (
+        "select t.statement_id, s.url, s.date, s.site, t.position, t.role, t.speaker, t.outlet, t.follow_up, t.text"
+        f" from {source} join statements s on s.id = t.statement_id where 1{where}"
+        " order by s.date desc, s.id, t.position limit ?"
+    )
+    try:
+        rows = store.db.execute(sql, [*params, *match, limit]).fetchall()
+    except sqlite3.OperationalError as error:
+        if any(sign in str(error) for sign in _QUERY_ERRORS):
+            raise BadQuery(f"{query!r} is not a valid full-text query ({error})") from None
+        raise
+    return [TurnHit(*row[:8], bool(row[8]), row[9]) for row in rows]

@@ -52,9 +52,9 @@ def _outlet(label: str, rules: TurnRules, bold: bool) -> str | None:
     return None
 
 
-def _opening(text: str, bold: bool, rules: TurnRules, speakers: dict[str, str], spokesperson: str | None) -> (
-    tuple[str, str | None, str | None, bool] | None
-):
+def _opening(
+    text: str, bold: bool, rules: TurnRules, speakers: dict[str, str], spokesperson: str | None
+) -> tuple[str, str | None, str | None, bool] | None:
     """(role, speaker, outlet, follow_up) when the paragraph opens a turn, else None."""
     match = rules.follow_up.match(text)
     if match:
@@ -90,7 +90,13 @@ def segment(statement: Statement, site: Site) -> list[Turn]:
     groups: list[tuple[str, str | None, str | None, bool, list[str]]] = []
     for text, is_bold in zip(statement.paragraphs, bold, strict=False):
         opening = _opening(text, is_bold, rules, speakers, spokesperson)
-        if opening is None and is_bold and groups and groups[-1][0] == "answer" and re.search(r"[?？]$", text):
+        if (
+            opening is None
+            and is_bold
+            and groups
+            and groups[-1][0] == "answer"
+            and re.search(r"[?？]$", text)
+        ):
             opening = ("question", None, None, False)
         if opening is not None:
             groups.append((*opening, [text]))

@@ -293,7 +293,15 @@ class Store:
             cursor = db.execute(
                 "insert into turns (statement_id, position, role, speaker, outlet, follow_up, text)"
                 " values (?, ?, ?, ?, ?, ?, ?)",
-                [statement.id, turn.position, turn.role, turn.speaker, turn.outlet, int(turn.follow_up), turn.text],
+                [
+                    statement.id,
+                    turn.position,
+                    turn.role,
+                    turn.speaker,
+                    turn.outlet,
+                    int(turn.follow_up),
+                    turn.text,
+                ],
             )
             if cjk_turns:
                 db.execute(
@@ -428,7 +436,8 @@ class Store:
 
 def find_statement(store: Store, key: str) -> dict[str, Any] | None:
     """A statement by id or URL (canonicalized with the site rules of every known site), with its speakers as a
-    list and its translations (id, url, title, language, method); None when there is none."""
+    list, its turns (position, role, speaker, outlet, follow_up, text) and its translations (id, url, title,
+    language, method); None when there is none."""
     from crawler.sites import SITES
     from pipelines.normalize import canonical_url, statement_id
 
@@ -449,6 +458,14 @@ def find_statement(store: Store, key: str) -> dict[str, Any] | None:
             [record["id"]],
         )
     )
+    record["turns"] = [
+        {**turn, "follow_up": bool(turn["follow_up"])}
+        for turn in store.db.query(
+            "select position, role, speaker, outlet, follow_up, text from turns where statement_id = ?"
+            " order by position",
+            [record["id"]],
+        )
+    ]
     return record
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sqlite3
 from pathlib import Path
@@ -199,3 +201,99 @@ def test_show_unknown_statement(db_path: Path) -> None:
     result = CliRunner().invoke(main, ["show", "--db", str(db_path), "0000000000000000"])
     assert result.exit_code == 1
     assert "no statement '0000000000000000'" in result.stderr
+
+
+def test_turns_by_outlet_and_speaker(db_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["turns", "--db", str(db_path), "--outlet", "australian", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    turns = json.loads(result.stdout)
+    assert {t["outlet"] for t in turns} == {"The Australian", "Australian Broadcasting Corporation"}
+    assert all(t["role"] == "question" for t in turns)
+    answers = CliRunner().invoke(
+        main,
+        [
+            "turns",
+            "--db",
+            str(db_path),
+            "--speaker",
+            "耿爽",
+            "--role",
+            "answer",
+            "-q",
+            "路透社",
+            "--format",
+            "json",
+        ],
+    )
+    turns = json.loads(answers.stdout)
+    assert [(t["date"], t["position"], t["site"]) for t in turns] == [
+        ("2020-04-28", 21, "fmprc_zh"),
+        ("2020-04-28", 31, "fmprc_zh"),
+        ("2020-04-28", 33, "fmprc_zh"),
+        ("2020-04-28", 35, "fmprc_zh"),
+    ]
+    assert turns[1]["text"] == "耿爽：那你应该去问路透社，他们的消息源是哪里，他们从哪得到的消息？"
+    assert all(t["speaker"] == "耿爽" and "路透社" in t["text"] for t in turns)
+
+
+def test_turns_table_and_follow_ups(db_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "turns",
+            "--db",
+            str(db_path),
+            "--since",
+            "2020-04-28",
+            "--until",
+            "2020-04-28",
+            "--site",
+            "fmprc_en",
+            "-q",
+            "Reuters",
+            "--format",
+            "csv",
+        ],
+    )
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == [
+        "statement_id",
+        "url",
+        "date",
+        "site",
+        "position",
+        "role",
+        "speaker",
+        "outlet",
+        "follow_up",
+        "text",
+    ]
+    assert [row[4:9] for row in rows[1:]] == [
+        ["4", "question", "", "Reuters", "False"],
+        ["21", "answer", "Geng Shuang", "", "False"],
+        ["28", "question", "", "The Australian", "False"],
+        ["30", "question", "", "", "True"],
+        ["31", "answer", "Geng Shuang", "", "False"],
+        ["32", "question", "", "", "True"],
+        ["33", "answer", "Geng Shuang", "", "False"],
+        ["35", "answer", "Geng Shuang", "", "False"],
+    ]
+    table = CliRunner().invoke(main, ["turns", "--db", str(db_path), "--outlet", "Kyodo"])
+    assert table.stdout.splitlines()[0].split() == ["date", "site", "#", "role", "speaker", "outlet", "text"]
+    assert table.stdout.splitlines()[2].split()[:5] == ["2020-07-03", "fmprc_en", "16", "question", "Kyodo"]
+
+
+def test_show_prints_turns(db_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "show",
+            "--db",
+            str(db_path),
+            "https://www.fmprc.gov.cn/web/wjdt_674879/fyrbt_674889/t1794584.shtml",
+        ],
+    )
+    assert "[0] question, 中央电视台\n中央电视台记者：日前，老挝外交部发表声明" in result.stdout
+    assert "[21] answer, 赵立坚\n赵立坚：钓鱼岛及其附属岛屿是中国固有领土" in result.stdout

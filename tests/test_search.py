@@ -14,6 +14,7 @@ from pipelines import cjk
 from pipelines.extract import extract
 from pipelines.normalize import normalize
 from pipelines.search import BadQuery, Filters, search
+from pipelines.segment import segment
 from pipelines.store import Store, find_statement
 from pipelines.translations import link_translations
 from tests.conftest import statement_fixtures
@@ -28,6 +29,7 @@ def _fill(store: Store, *sites: str) -> None:
             item = page.page_item(site)
             item.extracted = extract(item, declarations)
             item.statement = normalize(item, item.extracted, declarations)
+            item.statement.turns = segment(item.statement, declarations)
             store.save(item, item.statement, SEEN)
 
 

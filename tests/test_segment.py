@@ -9,10 +9,26 @@ from pipelines.segment import segment
 EN, ZH = get_site("fmprc_en"), get_site("fmprc_zh")
 
 
-def _statement(paragraphs: list[str], bold: list[bool], speakers: list[str], language: str = "en") -> Statement:
+def _statement(
+    paragraphs: list[str], bold: list[bool], speakers: list[str], language: str = "en"
+) -> Statement:
     body = "\n\n".join(paragraphs)
-    return Statement("0" * 16, "x", language, "https://x/t1.shtml", "T", "press_conference", None, "none", None,
-                     speakers, paragraphs, body, "h", bold=bold)
+    return Statement(
+        "0" * 16,
+        "x",
+        language,
+        "https://x/t1.shtml",
+        "T",
+        "press_conference",
+        None,
+        "none",
+        None,
+        speakers,
+        paragraphs,
+        body,
+        "h",
+        bold=bold,
+    )
 
 
 def _roles(statement: Statement, site=EN) -> list[tuple[str, str | None, str | None, bool]]:
@@ -73,7 +89,9 @@ def test_chinese_labels() -> None:
         "会后有记者问及：据报道，日本内阁官房长官菅义伟2日在记者会上就钓鱼岛一事称……",
         "赵立坚：钓鱼岛及其附属岛屿是中国固有领土。",
     ]
-    assert _roles(_statement(paragraphs, [False, True, False, True, False, True, False], ["赵立坚"], "zh"), ZH) == [
+    assert _roles(
+        _statement(paragraphs, [False, True, False, True, False, True, False], ["赵立坚"], "zh"), ZH
+    ) == [
         ("statement", "赵立坚", None, False),
         ("question", None, "《北京青年报》", False),
         ("answer", "赵立坚", None, False),
@@ -85,5 +103,8 @@ def test_chinese_labels() -> None:
 
 
 def test_statements_without_questions_get_no_turns() -> None:
-    paragraphs = ["外交部发言人华春莹宣布：", "为帮助菲律宾应对新冠肺炎疫情，中国政府决定向菲律宾派遣抗疫医疗专家组。"]
+    paragraphs = [
+        "外交部发言人华春莹宣布：",
+        "为帮助菲律宾应对新冠肺炎疫情，中国政府决定向菲律宾派遣抗疫医疗专家组。",
+    ]
     assert segment(_statement(paragraphs, [False, False], ["华春莹"], "zh"), ZH) == []

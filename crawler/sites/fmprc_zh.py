@@ -53,7 +53,9 @@ TURNS = TurnRules(
     question=re.compile(r"^问\s*[:：]"),
     answer=re.compile(r"^答\s*[:：]"),
     follow_up=re.compile(r"^(?:(?P<outlet>[^:：，。]{0,30}?)记者)?追问[一二三四五]?\s*[:：]"),
-    journalist=re.compile(r"^[（(]?(?:会后[，,]?\s*)?(?:有)?记者(?:问及|提问|问|解释|澄清|回答|补充)?\s*[:：]"),
+    journalist=re.compile(
+        r"^[（(]?(?:会后[，,]?\s*)?(?:有)?记者(?:问及|提问|问|解释|澄清|回答|补充)?\s*[:：]"
+    ),
     label=re.compile(r"^(?P<label>[^:：，。]{1,30}?)\s*[:：]"),
     outlet=re.compile(r"(?P<outlet>[^:：，。]{1,30}?)记者(?:提问)?"),
     bold_outlets=False,
