@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from tabulate import tabulate
@@ -53,6 +54,21 @@ def _date(_ctx: click.Context, param: click.Parameter, value: str | None) -> dt.
         raise click.BadParameter(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
+MAX_PAGE_BYTES = 32 * 1024 * 1024
+"""Largest saved page `extract` reads (the crawl's DOWNLOAD_MAXSIZE)."""
+
+
+def _url(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  # raises ValueError on a port out of range
+    except ValueError as error:
+        raise click.BadParameter(f"{value!r} is not a URL ({error})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(f"{value!r} is not an http(s) URL with a host")
+    return value
+
+
 def _open(db_path: Path) -> Store:
     try:
         return Store(db_path, readonly=True)
@@ -75,7 +91,10 @@ def main() -> None:
     "--site", required=True, callback=_site, help=f"Spider name of the page's site: {', '.join(SITES)}."
 )
 @click.option(
-    "--url", required=True, help="URL the page was fetched from (decides the canonical URL and id)."
+    "--url",
+    required=True,
+    callback=_url,
+    help="URL the page was fetched from (decides the canonical URL and id).",
 )
 @click.option(
     "--content-type",
@@ -90,12 +109,18 @@ def extract_command(site: str, url: str, content_type: str | None, file: Path) -
     body (the paragraphs joined by a blank line). A page that is not a statement exits with code 2 and a
     one-line reason on stderr.
     """
+    if not file.is_file():
+        raise click.BadParameter(f"{file} is not a regular file", param_hint="FILE")
+    with file.open("rb") as stream:
+        body = stream.read(MAX_PAGE_BYTES + 1)
+    if len(body) > MAX_PAGE_BYTES:
+        raise click.BadParameter(f"{file} is larger than {MAX_PAGE_BYTES // 2**20} MB", param_hint="FILE")
     page = PageItem(
         site=site,
         url=url,
         status=200,
         headers={"Content-Type": [content_type]} if content_type else {},
-        body=file.read_bytes(),
+        body=body,
         fetched_at="",
     )
     declarations = get_site(site)

@@ -43,6 +43,10 @@ class RecordedResponse:
     warc_date: str
 
 
+class TruncatedRecord(OSError):
+    """A WARC record ends before its recorded length: the archive was cut off (or damaged) there."""
+
+
 class WarcArchive:
     """Random access to the `response` records of a WARC file, by URL.
 
@@ -66,6 +70,11 @@ class WarcArchive:
         if not self._offsets:
             raise ValueError(f"{self.path}: no WARC response record")
         self._stream: BinaryIO = self.path.open("rb")
+        last = max(self._offsets.values())
+        try:
+            self._read(last)
+        except TruncatedRecord as error:
+            logger.warning("%s: %s; that URL will be answered as a failed download", self.path, error)
 
     @staticmethod
     def key(url: str) -> str:
@@ -83,17 +92,27 @@ class WarcArchive:
         return sorted(self._offsets, key=self._offsets.__getitem__)
 
     def get(self, url: str) -> RecordedResponse | None:
-        """The recorded response for `url`, or None when the archive holds none."""
+        """The recorded response for `url`, or None when the archive holds none.
+
+        Raises:
+            TruncatedRecord: the record is shorter than its WARC header says (a cut-off archive).
+        """
         offset = self._offsets.get(self.key(url))
-        if offset is None:
-            return None
+        return None if offset is None else self._read(offset)
+
+    def _read(self, offset: int) -> RecordedResponse:
         self._stream.seek(offset)
         record = next(iter(ArchiveIterator(self._stream)))
         http_headers = record.http_headers
-        stream = record.raw_stream
+        raw = record.raw_stream
+        stream = raw
         if (http_headers.get_header("Transfer-Encoding") or "").lower() == "chunked":
-            stream = ChunkedDataReader(stream, decomp_type=None)
+            stream = ChunkedDataReader(raw, decomp_type=None)
         body = stream.read()
+        missing = getattr(raw, "limit", 0)
+        if missing:
+            target = record.rec_headers.get_header("WARC-Target-URI")
+            raise TruncatedRecord(f"the record of {target} lacks its last {missing} bytes")
         headers = [
             (name, value) for name, value in http_headers.headers if name.lower() != "transfer-encoding"
         ]
@@ -113,7 +132,8 @@ class WarcArchive:
 class WarcReplayMiddleware:
     """Downloader middleware: serve every request from the WARC file named by the `REPLAY_WARC` setting.
 
-    A URL missing from the archive gets an empty 404 response (flag "replay-missing"). A recorded body larger
+    A URL missing from the archive gets an empty 404 response (flag "replay-missing"); a record cut short (a
+    truncated archive) fails the request like a broken download (TruncatedRecord). A recorded body larger
     than `DOWNLOAD_MAXSIZE` (or the request's `download_maxsize` meta) is dropped with a warning, as Scrapy's
     download handlers do; `DOWNLOAD_WARNSIZE` logs a warning. The WARC-Date of the record is put in the
     request's meta as `fetched_at`. Not configured (disabled) when `REPLAY_WARC` is empty.

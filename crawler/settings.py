@@ -40,6 +40,8 @@ RETRY_TIMES = 3
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 COOKIES_ENABLED = False
+# A section's first listing page says how many pages follow; more than this is a broken page, not a section.
+MAX_LISTING_PAGES = 2000
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 

@@ -9,9 +9,11 @@ again, is in order:
 2. bytes that are valid UTF-8 are UTF-8 when a declaration (HTTP header or `<meta>`) says UTF-8 or none says
    anything;
 3. the HTTP header's charset, if the bytes decode under it without errors;
-4. the `<meta>` charset;
+4. the `<meta>` charset, as browsers do, even where some bytes do not decode under it (they become U+FFFD):
+   charset detection guesses wrong on pages that are mostly ASCII (it reads the windows-1251 Belarus page as
+   windows-1250), so a declaration, even a partly wrong one, is the better evidence;
 5. UTF-8 if the bytes are valid UTF-8 (a single-byte label on them was not taken), else detection
-   (charset-normalizer), which guesses single-byte charsets for mostly-ASCII UTF-8 pages.
+   (charset-normalizer).
 
 Labels are resolved as browsers do (w3lib): gb2312 and gbk decode as GB18030, iso-8859-1 as windows-1252. A
 single-byte charset is taken only when declared and the bytes are not valid UTF-8.

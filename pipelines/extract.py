@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
-from lxml.cssselect import CSSSelector
 from bs4 import BeautifulSoup, NavigableString, Tag
+from lxml.cssselect import CSSSelector
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
@@ -38,7 +38,8 @@ ALWAYS_REMOVED = (
 )
 """Elements never part of a statement's text, whatever the site."""
 
-_UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+# huge_tree: libxml2 otherwise stops at 256 levels of nesting and silently drops the rest of the page.
+_UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
 
 
 class NotAStatement(Exception):
@@ -46,7 +47,8 @@ class NotAStatement(Exception):
 
     Reasons: "not-html" (the response is not an HTML document), "no-template" (no site template's marker is
     on the page, e.g. an error page or a listing), "soft-404" (an error page served with HTTP 200), "no-title",
-    "no-body", "empty-body" (the body container holds no text).
+    "no-body", "truncated" (the template's end marker is missing: the page was cut off), "empty-body" (the body
+    container holds no text).
     """
 
     def __init__(self, reason: str, detail: str = "") -> None:
@@ -197,6 +199,8 @@ def extract(page: PageItem, site: Site) -> Extracted:
     containers = root.cssselect(template.body)
     if not containers:
         raise NotAStatement("no-body", template.body)
+    if template.end and not root.cssselect(template.end):
+        raise NotAStatement("truncated", f"the page ends before {template.end}")
 
     container = containers[0]
     image_names = [
@@ -209,7 +213,9 @@ def extract(page: PageItem, site: Site) -> Extracted:
     for element in _removal_selector(template)(container):
         if element is not container:
             element.drop_tree()
-    soup = BeautifulSoup(lxml.html.tostring(container, encoding="unicode", with_tail=False), "lxml")
+    soup = BeautifulSoup(
+        lxml.html.tostring(container, encoding="unicode", with_tail=False), "lxml", huge_tree=True
+    )
     paragraphs = split_paragraphs(soup.body or soup, template.single_br_splits)
     if not paragraphs:
         raise NotAStatement("empty-body", "the body container holds no text")

@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 _SPACES = re.compile(r"\s+")
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+# C0/C1 control characters other than whitespace never belong in text (they leak from broken CMS exports).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _PAGE_DATE = re.compile(
     r"(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})日?"
     r"(?:\s+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?)?"
@@ -42,8 +44,8 @@ _PAGE_DATE = re.compile(
 
 def clean_text(text: str) -> str:
     """Return `text` in NFC with every run of Unicode whitespace (nbsp, U+3000, newlines) as one space, zero-width
-    characters removed, and no leading or trailing space."""
-    text = unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH)
+    and control characters removed, and no leading or trailing space."""
+    text = _CONTROLS.sub("", unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH))
     return _SPACES.sub(" ", text).strip()
 
 
@@ -193,8 +195,9 @@ def find_date(page: PageItem, extracted: Extracted, title: str, lead: str | None
     A title that gives month and day but no year ("… Regular Press Conference on September 10", fmprc.gov.cn
     t1593756) takes the year that puts the date nearest to the first evidence: the photo upload date in the
     body (W020180910…jpg), the listing date, or the date of the listing neighbour nearest by document number.
-    A page with no date at all (t1686638) takes the listing date, else the date of the listing neighbour nearest
-    by document number (t1686637, dated August 6, 2019), else its photo upload date.
+    A page with no date at all (t1686638) takes the listing date (the date the listing shows, else the date in
+    the title the listing gives it), else the date of the listing neighbour nearest by document number
+    (t1686637, dated August 6, 2019), else its photo upload date.
 
     Returns:
         The date, its source, and `published_at` where the page's date element gives a time.
@@ -210,7 +213,7 @@ def find_date(page: PageItem, extracted: Extracted, title: str, lead: str | None
     if lead_parts and (day := lead_parts.full()):
         return DateFound(day.isoformat(), "lead")
 
-    listing_date = _full_date(hints.get("listing_date"), site)
+    listing_date = _full_date(hints.get("listing_date"), site) or _full_date(hints.get("listing_title"), site)
     images = _image_dates(extracted.image_names, site)
     neighbours = _neighbour_dates(page.url, hints, site)
     listed = [listing_date] if listing_date else []
@@ -303,9 +306,12 @@ def normalize(page: PageItem, extracted: Extracted, site: Site) -> Statement:
     """Turn a page's extracted fields into a `Statement`.
 
     Raises:
-        NotAStatement: reason "empty-body" when nothing but the title and boilerplate is left of the body.
+        NotAStatement: reason "no-title" when the title is empty once cleaned, "empty-body" when nothing but the
+            title and boilerplate is left of the body.
     """
     title = clean_text(extracted.title)
+    if not title:
+        raise NotAStatement("no-title", "the title holds only invisible characters")
     kept = clean_paragraphs(extracted.paragraphs, title, site)
     paragraphs = [text for _, text in kept]
     if not paragraphs:

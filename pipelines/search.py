@@ -233,4 +233,7 @@ def search_turns(
         if any(sign in str(error) for sign in _QUERY_ERRORS):
             raise BadQuery(f"{query!r} is not a valid full-text query ({error})") from None
         raise
-    return [TurnHit(*row[:8], bool(row[8]), row[9]) for row in rows]
+    return [
+        TurnHit(statement_id, url, date, site, position, role, speaker, outlet, bool(follow_up), text)
+        for statement_id, url, date, site, position, role, speaker, outlet, follow_up, text in rows
+    ]

@@ -44,6 +44,115 @@ def utc_now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
+TABLES: dict[str, tuple[dict[str, type], dict[str, Any]]] = {
+    "statements": (
+        {
+            "id": str,
+            "site": str,
+            "language": str,
+            "url": str,
+            "title": str,
+            "kind": str,
+            "date": str,
+            "date_source": str,
+            "published_at": str,
+            "speakers": str,
+            "body": str,
+            "content_hash": str,
+            "first_seen_at": str,
+            "last_seen_at": str,
+            "version": int,
+        },
+        {"pk": "id", "not_null": {"site", "language", "url", "title", "body", "content_hash", "version"}},
+    ),
+    "statement_versions": (
+        {
+            "statement_id": str,
+            "version": int,
+            "title": str,
+            "body": str,
+            "content_hash": str,
+            "first_seen_at": str,
+            "replaced_at": str,
+        },
+        {"pk": ("statement_id", "version"), "foreign_keys": [("statement_id", "statements", "id")]},
+    ),
+    "pages": (
+        {
+            "url": str,
+            "statement_id": str,
+            "site": str,
+            "status": int,
+            "headers": str,
+            "body": bytes,
+            "body_sha256": str,
+            "encoding": str,
+            "encoding_reason": str,
+            "template": str,
+            "fetched_at": str,
+            "hints": str,
+        },
+        {"pk": "url", "foreign_keys": [("statement_id", "statements", "id")]},
+    ),
+    "translations": (
+        {"statement_id": str, "translated_id": str, "method": str},
+        {
+            "pk": ("statement_id", "translated_id"),
+            "foreign_keys": [("statement_id", "statements", "id"), ("translated_id", "statements", "id")],
+        },
+    ),
+    "crawls": (
+        {
+            "id": int,
+            "spider": str,
+            "arguments": str,
+            "started_at": str,
+            "finished_at": str,
+            "finish_reason": str,
+            "requests": int,
+            "listing_pages": int,
+            "statement_pages": int,
+            "new": int,
+            "updated": int,
+            "unchanged": int,
+            "rejected": int,
+            "rejected_reasons": str,
+            "out_of_range": int,
+            "dateless": int,
+            "http_errors": int,
+            "fetch_errors": int,
+            "errors": int,
+        },
+        {"pk": "id"},
+    ),
+    "turns": (
+        {
+            "statement_id": str,
+            "position": int,
+            "role": str,
+            "speaker": str,
+            "outlet": str,
+            "follow_up": int,
+            "text": str,
+        },
+        {
+            "pk": ("statement_id", "position"),
+            "foreign_keys": [("statement_id", "statements", "id")],
+            "not_null": {"role", "text"},
+        },
+    ),
+}
+"""Every table of the database: columns (name → Python type) and sqlite-utils `create` options."""
+
+INDEXES = (
+    ("statements", ["url"], True),
+    ("statements", ["site", "date"], False),
+    ("pages", ["statement_id"], False),
+    ("turns", ["outlet"], False),
+    ("turns", ["speaker"], False),
+)
+"""(table, columns, unique) of every index."""
+
 REQUIRED_TABLES = ("statements", "pages", "crawls", "statements_fts")
 # `turns` and the later tables are created in older files of this project when they are opened for writing.
 """Tables every statements database has; a file without them was made by another tool."""
@@ -116,112 +225,15 @@ class Store:
             self._create_schema(db)
 
     def _create_schema(self, db: sqlite_utils.Database) -> None:
-        db.table("statements").create(
-            {
-                "id": str,
-                "site": str,
-                "language": str,
-                "url": str,
-                "title": str,
-                "kind": str,
-                "date": str,
-                "date_source": str,
-                "published_at": str,
-                "speakers": str,
-                "body": str,
-                "content_hash": str,
-                "first_seen_at": str,
-                "last_seen_at": str,
-                "version": int,
-            },
-            pk="id",
-            not_null={"site", "language", "url", "title", "body", "content_hash", "version"},
-            if_not_exists=True,
-        )
-        db.table("statements").create_index(["url"], unique=True, if_not_exists=True)
-        db.table("statements").create_index(["site", "date"], if_not_exists=True)
-        db.table("statement_versions").create(
-            {
-                "statement_id": str,
-                "version": int,
-                "title": str,
-                "body": str,
-                "content_hash": str,
-                "first_seen_at": str,
-                "replaced_at": str,
-            },
-            pk=("statement_id", "version"),
-            foreign_keys=[("statement_id", "statements", "id")],
-            if_not_exists=True,
-        )
-        db.table("pages").create(
-            {
-                "url": str,
-                "statement_id": str,
-                "site": str,
-                "status": int,
-                "headers": str,
-                "body": bytes,
-                "body_sha256": str,
-                "encoding": str,
-                "encoding_reason": str,
-                "template": str,
-                "fetched_at": str,
-                "hints": str,
-            },
-            pk="url",
-            foreign_keys=[("statement_id", "statements", "id")],
-            if_not_exists=True,
-        )
-        db.table("pages").create_index(["statement_id"], if_not_exists=True)
-        db.table("translations").create(
-            {"statement_id": str, "translated_id": str, "method": str},
-            pk=("statement_id", "translated_id"),
-            foreign_keys=[("statement_id", "statements", "id"), ("translated_id", "statements", "id")],
-            if_not_exists=True,
-        )
-        db.table("crawls").create(
-            {
-                "id": int,
-                "spider": str,
-                "arguments": str,
-                "started_at": str,
-                "finished_at": str,
-                "finish_reason": str,
-                "requests": int,
-                "listing_pages": int,
-                "statement_pages": int,
-                "new": int,
-                "updated": int,
-                "unchanged": int,
-                "rejected": int,
-                "rejected_reasons": str,
-                "out_of_range": int,
-                "dateless": int,
-                "http_errors": int,
-                "fetch_errors": int,
-                "errors": int,
-            },
-            pk="id",
-            if_not_exists=True,
-        )
-        db.table("turns").create(
-            {
-                "statement_id": str,
-                "position": int,
-                "role": str,
-                "speaker": str,
-                "outlet": str,
-                "follow_up": int,
-                "text": str,
-            },
-            pk=("statement_id", "position"),
-            foreign_keys=[("statement_id", "statements", "id")],
-            not_null={"role", "text"},
-            if_not_exists=True,
-        )
-        db.table("turns").create_index(["outlet"], if_not_exists=True)
-        db.table("turns").create_index(["speaker"], if_not_exists=True)
+        for name, (columns, options) in TABLES.items():
+            table = db.table(name)
+            table.create(columns, **options, if_not_exists=True)
+            present = table.columns_dict
+            for column, kind in columns.items():
+                if column not in present:  # a file made by an older version of this project
+                    table.add_column(column, kind)
+        for name, indexed, unique in INDEXES:
+            db.table(name).create_index(indexed, unique=unique, if_not_exists=True)
         if not db.table("statements_fts").exists():
             db.table("statements").enable_fts(["title", "body"], create_triggers=True, tokenize="porter")
         if not db.table("turns_fts").exists():

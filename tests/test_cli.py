@@ -297,3 +297,24 @@ def test_show_prints_turns(db_path: Path) -> None:
     )
     assert "[0] question, 中央电视台\n中央电视台记者：日前，老挝外交部发表声明" in result.stdout
     assert "[21] answer, 赵立坚\n赵立坚：钓鱼岛及其附属岛屿是中国固有领土" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://[::1", "'http://[::1' is not a URL (Invalid IPv6 URL)"),
+        ("http://a:99999/x", "is not a URL (Port out of range"),
+        ("not a url", "'not a url' is not an http(s) URL with a host"),
+        ("javascript:alert(1)", "is not an http(s) URL with a host"),
+    ],
+)
+def test_extract_refuses_urls_that_are_not_http(url: str, message: str) -> None:
+    result = CliRunner().invoke(main, ["extract", "--site", "fmprc_en", "--url", url, str(PAGE)])
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_extract_refuses_files_that_are_not_regular() -> None:
+    result = CliRunner().invoke(main, ["extract", "--site", "fmprc_en", "--url", URL, "/dev/zero"])
+    assert result.exit_code == 2
+    assert "/dev/zero is not a regular file" in result.stderr

@@ -115,3 +115,13 @@ def test_page_that_claims_windows_1251_but_holds_utf8_is_read_as_utf8() -> None:
     assert (decoded.encoding, decoded.reason) == ("utf-8", "valid-utf-8")
     assert decoded.text == damaged.decode("utf-8")
     assert "var istS = '\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd:';" in decoded.text
+
+
+def test_a_meta_label_is_followed_even_where_some_bytes_do_not_decode() -> None:
+    # the windows-1251 Belarus page with its first <meta> relabelled UTF-8: the declaration is followed, as a
+    # browser would; detection would read it as windows-1250
+    relabelled = BELARUS.replace(b"charset=windows-1251", b"charset=utf-8")
+    decoded = decode_page(relabelled, None)
+    assert (decoded.encoding, decoded.reason) == ("utf-8", "meta")
+    assert "Statement by FM Vladimir Makei at the NAM Meeting" in decoded.text
+    assert "\ufffd" in decoded.text

@@ -155,3 +155,16 @@ def test_pipeline_drops_and_counts_pages_that_are_not_statements() -> None:
     assert "body" not in repr(error_page)  # Scrapy logs dropped items with their repr
     page = pipeline.process_item(_page(TEMPLATE_PAGE))
     assert page.extracted is not None and page.extracted.title.endswith("July 3, 2020")
+
+
+def test_markup_nested_deeper_than_libxml2s_default_limit_loses_nothing() -> None:
+    deep = "<span>" * 300 + "<p>Deep paragraph.</p>" + "</span>" * 300
+    extracted = extract(_page(_with_content(f"<p>First.</p>{deep}<p>Last.</p>")), SITE)
+    assert [" ".join(p.split()) for p in extracted.paragraphs] == ["First.", "Deep paragraph.", "Last."]
+
+
+def test_a_page_cut_off_in_transfer_is_rejected_not_stored_short() -> None:
+    cut = TEMPLATE_PAGE[: len(TEMPLATE_PAGE) * 2 // 3]  # t1794629 cut in its body
+    with pytest.raises(NotAStatement) as rejection:
+        extract(_page(cut), SITE)
+    assert rejection.value.reason == "truncated"

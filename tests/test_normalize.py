@@ -268,3 +268,29 @@ def test_chinese_year_less_dates_never_take_the_current_year() -> None:
 def test_chinese_speakers_and_kinds(title: str, lead: str | None, speakers: list[str], kind: str) -> None:
     assert find_speakers(title, lead, ZH) == speakers
     assert classify_kind(title, ZH) == kind
+
+
+def test_control_characters_are_dropped() -> None:
+    assert clean_text("Zhao\x01 Lijian:\x1b[0m answer\x7f") == "Zhao Lijian:[0m answer"
+
+
+def test_a_title_of_invisible_characters_is_no_title() -> None:
+    from pipelines.extract import NotAStatement
+    from pipelines.normalize import normalize
+
+    page = PageItem("fmprc_en", PC + "t1.shtml", 200, {}, b"", "")
+    extracted = Extracted("utf-8", "declared-utf-8", "x", "\u200b \u200b", None, None, ["A paragraph."])
+    with pytest.raises(NotAStatement) as rejection:
+        normalize(page, extracted, SITE)
+    assert rejection.value.reason == "no-title"
+
+
+def test_an_invalid_title_date_takes_the_date_the_listing_gives_the_page() -> None:
+    hints = {
+        "listing_title": "Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on June 24, 2020",
+        "neighbours": [
+            {"url": PC + "t1791668.shtml", "title": "… Regular Press Conference on June 23, 2020"}
+        ],
+    }
+    title = "Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on February 30, 2020"
+    assert _date(title, url=PC + "t1792107.shtml", hints=hints) == ("2020-06-24", "inferred")

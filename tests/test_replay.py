@@ -144,3 +144,31 @@ def test_replay_crawl_stores_each_fixture_statement_once(tmp_path: Path) -> None
     assert (second["new"], second["updated"], second["unchanged"]) == (0, 0, len(expected))
     assert db.execute("select count(*) from pages").fetchone()[0] == len(expected)
     assert db.execute("select count(*) from statement_versions").fetchone()[0] == 0
+
+
+def test_a_truncated_archive_fails_the_cut_record_instead_of_serving_it_short(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from crawler.middlewares import TruncatedRecord
+
+    body = PAGE.read_bytes()
+    path = write_warc(
+        tmp_path / "cut.warc.gz",
+        [
+            (URL.replace("t1794629", "t1"), 200, [("Content-Type", "text/html")], b"<html>first</html>"),
+            (URL, 200, [("Content-Type", "text/html"), ("Content-Length", str(len(body)))], body),
+        ],
+    )
+    data = path.read_bytes()
+    whole = WarcArchive(path)
+    second = whole._offsets[WarcArchive.key(URL)]
+    whole.close()
+    (tmp_path / "cut.warc.gz").write_bytes(data[: second + (len(data) - second) * 2 // 3])
+    archive = WarcArchive(tmp_path / "cut.warc.gz")
+    assert "lacks its last" in caplog.text and "failed download" in caplog.text
+    assert archive.get(URL.replace("t1794629", "t1")).body == b"<html>first</html>"
+    with pytest.raises(TruncatedRecord, match="the record of .*t1794629.shtml lacks its last"):
+        archive.get(URL)
+    with pytest.raises(TruncatedRecord):
+        WarcReplayMiddleware(archive, 0, 0).process_request(Request(URL))
+    archive.close()

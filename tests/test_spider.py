@@ -158,3 +158,30 @@ def test_chinese_listing_gives_each_link_its_date() -> None:
         "(2020-07-03)",
     )
     assert listings[-1].url == url.replace("default.shtml", "default_66.shtml")
+
+
+def test_a_listing_announcing_millions_of_pages_is_capped(caplog: pytest.LogCaptureFixture) -> None:
+    crawler = get_crawler(FmprcEnSpider, settings_dict={"MAX_LISTING_PAGES": 5})
+    crawler._apply_settings()
+    spider = FmprcEnSpider.from_crawler(crawler)
+    response = _listing("default.shtml")
+    response = response.replace(body=response.body.replace(b"countPage = 13", b"countPage = 50000000"))
+    requests = list(spider.parse_listing(response, section="press_conferences", page=0))
+    listings = [r for r in requests if r.callback == spider.parse_listing]
+    assert [r.url for r in listings] == [LISTING + f"default_{n}.shtml" for n in range(1, 5)]
+    assert "announces 50000000 pages; only the first 5 are walked (MAX_LISTING_PAGES)" in caplog.text
+    # statement pages go first, so statements are stored while listings are walked
+    assert {r.priority for r in requests if r.callback == spider.parse_statement} == {10}
+    assert {r.priority for r in listings} == {0}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"since": "20200601"}, "-a since='20200601' is not an ISO date"),
+        ({"sinc": "2020-06-01"}, "unknown spider argument -a sinc; this spider takes -a since, -a until"),
+    ],
+)
+def test_arguments_are_strict(arguments: dict, message: str) -> None:
+    with pytest.raises(SpiderArgumentError, match=message):
+        _spider(**arguments)

@@ -139,3 +139,33 @@ def test_schema_creation_is_idempotent_and_uses_wal(tmp_path) -> None:
         store.db.table_names()
     )
     store.close()
+
+
+def test_an_older_file_of_this_project_gets_the_new_columns(tmp_path) -> None:
+    path = tmp_path / "old.db"
+    Store(path).close()
+    import sqlite3
+
+    connection = sqlite3.connect(path)
+    connection.execute("alter table crawls drop column http_errors")
+    connection.commit()
+    connection.close()
+    store = Store(path)
+    assert "http_errors" in store.db.table("crawls").columns_dict
+    store.close()
+
+
+def test_a_database_made_by_another_tool_is_refused_and_left_alone(tmp_path) -> None:
+    import sqlite3
+
+    from pipelines.store import StoreError
+
+    path = tmp_path / "other.db"
+    connection = sqlite3.connect(path)
+    connection.execute("create table statements (id integer primary key, text text)")
+    connection.commit()
+    before = connection.execute("select sql from sqlite_master").fetchall()
+    connection.close()
+    with pytest.raises(StoreError, match="is not a statements database"):
+        Store(path)
+    assert sqlite3.connect(path).execute("select sql from sqlite_master").fetchall() == before

@@ -29,6 +29,8 @@ class Template:
         breadcrumb: CSS selector of the breadcrumb ("Home > …"), recorded for information, never in the body.
         remove: CSS selectors of boilerplate inside the body container, removed before paragraphs are read.
         single_br_splits: whether one `<br>` ends a paragraph (two or more always do).
+        end: CSS selector of an element every complete page has after the body (the footer); a page without
+            it was cut off in transfer and is rejected rather than stored short. None: no check.
     """
 
     name: str
@@ -40,6 +42,7 @@ class Template:
     breadcrumb: str | None = None
     remove: tuple[str, ...] = ()
     single_br_splits: bool = True
+    end: str | None = None
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ TEMPLATE_2018 = Template(
     title=("div.content_mod h2.title",),
     body="div.content_mod div.content",
     date=("#News_Body_Time",),
+    end="div.footer",
     breadcrumb="div.urhere",
     remove=("#Appendix_article", "#id_RelNewsList", "div.tool"),
 )

@@ -45,6 +45,7 @@ TEMPLATE_2016 = Template(
     title=("#News_Body_Title",),
     body="#News_Body_Txt_A",
     date=("#News_Body_Time",),
+    end="div.copyright",
     breadcrumb="div.nav",
     remove=("#appendix_list", "#relnews_list", "div.info"),
 )

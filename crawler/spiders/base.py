@@ -31,6 +31,11 @@ class SpiderArgumentError(ValueError):
     """A spider argument is malformed (e.g. `since` is not an ISO date, or `since` is after `until`)."""
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+STATEMENT_PRIORITY = 10
+"""Statement pages go before further listing pages, so a crawl stores statements as it walks the listings."""
+
+
 def parse_date_argument(name: str, value: str | None) -> dt.date | None:
     """Parse an ISO date spider argument (YYYY-MM-DD); None stays None.
 
@@ -40,6 +45,8 @@ def parse_date_argument(name: str, value: str | None) -> dt.date | None:
     if value is None or value == "":
         return None
     try:
+        if not _ISO_DATE.fullmatch(value):
+            raise ValueError(value)
         return dt.date.fromisoformat(value)
     except ValueError:
         raise SpiderArgumentError(f"-a {name}={value!r} is not an ISO date (YYYY-MM-DD)") from None
@@ -64,8 +71,15 @@ class StatementSpider(scrapy.Spider):
     """
 
     site: ClassVar[Site]
+    arguments: ClassVar[tuple[str, ...]] = ("since", "until")
 
     def __init__(self, *args: Any, since: str | None = None, until: str | None = None, **kwargs: Any) -> None:
+        unknown = sorted(set(kwargs) - {"name", "_job"})
+        if unknown:
+            raise SpiderArgumentError(
+                f"unknown spider argument {', '.join(f'-a {key}' for key in unknown)};"
+                f" this spider takes {', '.join(f'-a {key}' for key in self.arguments)}"
+            )
         super().__init__(*args, **kwargs)
         self.since = parse_date_argument("since", since)
         self.until = parse_date_argument("until", until)
@@ -121,12 +135,23 @@ class StatementSpider(scrapy.Spider):
         return entries
 
     def page_count(self, response: TextResponse) -> int:
-        """Number of listing pages the first page announces; 1 (with a warning) when it announces none."""
+        """Number of listing pages the first page announces: 1 (with a warning) when it announces none, at most
+        the `MAX_LISTING_PAGES` setting (with a warning), since a broken page may announce millions."""
         match = self.site.listing.page_count.search(response.text)
         if match is None:
             logger.warning("no page count on listing %s: only its first page is walked", response.url)
             return 1
-        return max(1, int(match.group(1)))
+        count = max(1, int(match.group(1)))
+        limit = self.settings.getint("MAX_LISTING_PAGES")
+        if limit and count > limit:
+            logger.warning(
+                "listing %s announces %d pages; only the first %d are walked (MAX_LISTING_PAGES)",
+                response.url,
+                count,
+                limit,
+            )
+            return limit
+        return count
 
     def on_error(self, failure: Failure) -> None:
         """Log a failed request on one line, without a traceback, and count it.
@@ -168,7 +193,11 @@ class StatementSpider(scrapy.Spider):
                 "neighbours": neighbours,
             }
             yield scrapy.Request(
-                entry["url"], callback=self.parse_statement, errback=self.on_error, cb_kwargs={"hints": hints}
+                entry["url"],
+                callback=self.parse_statement,
+                errback=self.on_error,
+                cb_kwargs={"hints": hints},
+                priority=STATEMENT_PRIORITY,
             )
         if page == 0:
             for number in range(1, self.page_count(response)):
