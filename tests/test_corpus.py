@@ -227,3 +227,34 @@ def test_english_statements_are_linked_to_their_chinese_twins(crawled) -> None:
         " join statements b on b.id = t.translated_id"
     ):
         assert en == zh
+
+
+PRESS_CONFERENCE = re.compile(r"Regular Press Conference|Daily Briefing Online|例行记者会")
+
+
+@pytest.mark.parametrize(("site", "transcripts"), [("fmprc_en", 487), ("fmprc_zh", 827)])
+def test_press_conferences_are_split_into_turns(crawled, site: str, transcripts: int) -> None:
+    db = sqlite3.connect(crawled[0])
+    db.row_factory = sqlite3.Row
+    turns: dict[str, list[sqlite3.Row]] = {}
+    for turn in db.execute("select * from turns order by statement_id, position"):
+        turns.setdefault(turn["statement_id"], []).append(turn)
+    conferences = [row for row in _rows(crawled[0], site) if PRESS_CONFERENCE.search(row["title"])]
+    assert len(conferences) == transcripts
+    with_qa = answers = named = 0
+    for row in conferences:
+        own = turns.get(row["id"], [])
+        assert "\n\n".join(turn["text"] for turn in own) == row["body"] or not own, row["url"]
+        with_qa += {"question", "answer"} <= {turn["role"] for turn in own}
+        spokesperson = json.loads(row["speakers"])[0]
+        for turn in own:
+            if turn["role"] == "answer":
+                answers += 1
+                named += turn["speaker"] == spokesperson
+    assert with_qa / transcripts >= 0.98
+    assert named / answers >= 0.95
+    others = [row for row in _rows(crawled[0], site) if not PRESS_CONFERENCE.search(row["title"])]
+    for row in others:  # remarks with questions get turns, announcements none
+        own = turns.get(row["id"], [])
+        has_question = re.search(r"(?m)^(?:Q|问|有记者问|会后有记者问及|[^\n：]{1,20}记者)\s*[:：]", row["body"]) is not None
+        assert bool(own) == has_question, row["url"]
