@@ -21,6 +21,7 @@ from crawler.items import PageItem
 from crawler.sites import SITES, UnknownSiteError, get_site
 from pipelines.extract import NotAStatement, extract
 from pipelines.normalize import normalize
+from pipelines.reparse import count_pages, reparse
 from pipelines.search import BadQuery, Filters, Hit, TurnHit, search, search_turns
 from pipelines.store import Store, StoreError, find_statement
 
@@ -307,6 +308,32 @@ def turns_command(
         click.echo(tabulate(rows, headers=["date", "site", "#", "role", "speaker", "outlet", "text"]))
     else:
         click.echo("no turn matches", err=True)
+
+
+@main.command("reparse")
+@db_option
+@click.option("--site", callback=_site, help="Only this site's pages (spider name).")
+def reparse_command(db_path: Path, site: str | None) -> None:
+    """Run extract, normalize and segment again over the raw pages stored in the database (no network).
+
+    Statements whose text changes get a new version; dates, kinds, speakers and turns are refreshed. Prints
+    the counts: new, updated, unchanged, and pages now rejected (their stored statements are kept).
+    """
+    if not db_path.is_file():
+        raise click.ClickException(f"no database at {db_path}")
+    try:
+        store = Store(db_path)
+    except StoreError as error:
+        raise click.ClickException(str(error)) from None
+    try:
+        total = count_pages(store, site)
+        with click.progressbar(length=total, label=f"reparsing {total} pages", file=sys.stderr) as bar:
+            counts = reparse(store, site, bar.update)
+    finally:
+        store.close()
+    summary = ", ".join(f"{counts[key]} {key}" for key in ("new", "updated", "unchanged"))
+    rejected = {key.removeprefix("rejected/"): n for key, n in counts.items() if key.startswith("rejected/")}
+    click.echo(f"{summary}; rejected: {json.dumps(rejected, sort_keys=True) if rejected else 0}")
 
 
 def _shorten(text: str, width: int) -> str:

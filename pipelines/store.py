@@ -340,13 +340,15 @@ class Store:
             raise
         self.db.commit()
 
-    def save(self, page: PageItem, statement: Statement, seen_at: str) -> str:
+    def save(self, page: PageItem, statement: Statement, seen_at: str, touch: bool = True) -> str:
         """Upsert a statement and its page in one transaction.
 
         Args:
             page: the recorded page (its `extracted` must be set).
             statement: the normalized statement.
-            seen_at: ISO 8601 UTC time of this sighting (the crawl's clock).
+            seen_at: ISO 8601 UTC time of this sighting (the crawl's clock), or of the reparse.
+            touch: whether the statement was seen again (a crawl): False leaves `last_seen_at` as it was
+                (a reparse of stored pages).
 
         Returns:
             "new" (no row had this id), "updated" (the content hash changed: the previous text went to
@@ -385,6 +387,8 @@ class Store:
             ):
                 # A twin's date (pipelines.translations) is better evidence than an inference from this page.
                 row.update(date=existing["date"], date_source="translation")
+            if existing and not touch:
+                row["last_seen_at"] = existing["last_seen_at"]
             if existing is None:
                 outcome = "new"
                 db.table("statements").insert({**row, "first_seen_at": seen_at, "version": 1})

@@ -318,3 +318,65 @@ def test_extract_refuses_files_that_are_not_regular() -> None:
     result = CliRunner().invoke(main, ["extract", "--site", "fmprc_en", "--url", URL, "/dev/zero"])
     assert result.exit_code == 2
     assert "/dev/zero is not a regular file" in result.stderr
+
+
+def _crawled_copy(db_path: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    copy = tmp_path / "copy.db"
+    source = sqlite3.connect(db_path)
+    source.execute("pragma wal_checkpoint(truncate)")
+    source.close()
+    shutil.copy(db_path, copy)
+    return copy
+
+
+def test_reparse_of_an_unchanged_pipeline_changes_nothing(db_path: Path, tmp_path: Path) -> None:
+    copy = _crawled_copy(db_path, tmp_path)
+    query = (
+        "select id, content_hash, version, last_seen_at, date, date_source, kind, speakers from statements"
+    )
+    before = sqlite3.connect(copy).execute(query + " order by id").fetchall()
+    turns_before = sqlite3.connect(copy).execute("select * from turns order by 1, 2").fetchall()
+    result = CliRunner().invoke(main, ["reparse", "--db", str(copy)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"0 new, 0 updated, {len(before)} unchanged; rejected: 0\n"
+    assert sqlite3.connect(copy).execute(query + " order by id").fetchall() == before
+    assert sqlite3.connect(copy).execute("select * from turns order by 1, 2").fetchall() == turns_before
+
+
+def test_reparse_brings_a_better_cleaner_to_stored_statements(db_path: Path, tmp_path: Path) -> None:
+    import zlib
+
+    copy = _crawled_copy(db_path, tmp_path)
+    db = sqlite3.connect(copy)
+    url = "https://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/t1794629.shtml"
+    # as an older, worse cleaner left it: boilerplate in the body, no turns
+    db.execute(
+        "update statements set body = body || '\n\nSuggest to a friend', content_hash = 'old' where url = ?",
+        [url],
+    )
+    db.execute("delete from turns where statement_id = (select id from statements where url = ?)", [url])
+    # and a page the pipelines now reject: its stored statement must stay
+    error_page = zlib.compress((FIXTURES / "fmprc_en" / "error.htm").read_bytes())
+    db.execute("update pages set body = ? where url like '%t1688743.shtml'", [error_page])
+    db.commit()
+    result = CliRunner().invoke(main, ["reparse", "--db", str(copy), "--site", "fmprc_en"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == '0 new, 1 updated, 17 unchanged; rejected: {"no-template": 1}\n'
+    row = db.execute("select id, body, version from statements where url = ?", [url]).fetchone()
+    assert not row[1].endswith("Suggest to a friend") and row[2] == 2
+    assert (
+        db.execute("select body from statement_versions where statement_id = ?", [row[0]])
+        .fetchone()[0]
+        .endswith("Suggest to a friend")
+    )
+    assert db.execute("select count(*) from turns where statement_id = ?", [row[0]]).fetchone() == (22,)
+    assert db.execute("select count(*) from statements where url like '%t1688743.shtml'").fetchone() == (1,)
+
+
+def test_reparse_needs_an_existing_database(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["reparse", "--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 1
+    assert f"no database at {tmp_path / 'none.db'}" in result.stderr
+    assert not (tmp_path / "none.db").exists()

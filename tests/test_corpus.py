@@ -256,5 +256,8 @@ def test_press_conferences_are_split_into_turns(crawled, site: str, transcripts:
     others = [row for row in _rows(crawled[0], site) if not PRESS_CONFERENCE.search(row["title"])]
     for row in others:  # remarks with questions get turns, announcements none
         own = turns.get(row["id"], [])
-        has_question = re.search(r"(?m)^(?:Q|问|有记者问|会后有记者问及|[^\n：]{1,20}记者)\s*[:：]", row["body"]) is not None
+        has_question = (
+            re.search(r"(?m)^(?:Q|问|有记者问|会后有记者问及|[^\n：]{1,20}记者)\s*[:：]", row["body"])
+            is not None
+        )
         assert bool(own) == has_question, row["url"]

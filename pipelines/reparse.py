@@ -1,0 +1,103 @@
+"""Run the item pipelines again over the raw pages stored in the database: no network, no recrawl.
+
+A better cleaner, date rule or segmenter then reaches every statement already stored. Statements whose text
+changes get a new version (the previous text goes to `statement_versions`); metadata (date, kind, speakers)
+and turns are refreshed; `last_seen_at` is left as it was, since nothing was seen again. A page that the
+pipelines now reject leaves its stored statement as it is and is counted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterator
+
+from crawler.items import PageItem, Statement
+from crawler.sites import get_site
+from pipelines.extract import NotAStatement, extract
+from pipelines.normalize import normalize
+from pipelines.segment import segment
+from pipelines.store import Store, utc_now
+from pipelines.translations import link_translations
+
+logger = logging.getLogger(__name__)
+
+
+def process_page(page: PageItem) -> Statement:
+    """Extract, normalize and segment one recorded page, as the crawl's item pipelines do; sets
+    `page.extracted` and `page.statement` and returns the statement.
+
+    Raises:
+        NotAStatement: the page is not a statement page (the reason says why).
+        UnknownSiteError: `page.site` names no known site.
+    """
+    site = get_site(page.site)
+    page.extracted = extract(page, site)
+    page.statement = normalize(page, page.extracted, site)
+    page.statement.turns = segment(page.statement, site)
+    return page.statement
+
+
+def count_pages(store: Store, site: str | None = None) -> int:
+    """How many pages are stored (all sites, or one)."""
+    where, params = ("where site = ?", [site]) if site else ("", [])
+    return int(store.db.execute(f"select count(*) from pages {where}", params).fetchone()[0])
+
+
+def stored_pages(store: Store, site: str | None = None) -> Iterator[PageItem]:
+    """The pages stored in the database (all sites, or one), rebuilt as page items, one at a time: memory holds
+    one page whatever the size of the database, and the caller may write between two pages."""
+    where, params = ("where site = ?", [site]) if site else ("", [])
+    rowids = [
+        rowid for (rowid,) in store.db.execute(f"select rowid from pages {where} order by rowid", params)
+    ]
+    for rowid in rowids:
+        row = store.db.execute(
+            "select site, url, status, headers, body, fetched_at, hints from pages where rowid = ?", [rowid]
+        ).fetchone()
+        if row is None:  # deleted meanwhile
+            continue
+        site_name, url, status, headers, body, fetched_at, hints = row
+        yield PageItem(
+            site=site_name,
+            url=url,
+            status=status,
+            headers=json.loads(headers or "{}"),
+            body=zlib.decompress(body),
+            fetched_at=fetched_at or "",
+            hints=json.loads(hints or "{}"),
+        )
+
+
+def reparse(
+    store: Store, site: str | None = None, advance: Callable[[int], None] | None = None
+) -> Counter[str]:
+    """Re-run extract, normalize and segment over the stored pages and save what comes out.
+
+    Args:
+        store: a writable database.
+        site: only this site's pages (spider name), or None for all.
+        advance: called with 1 after each page (a progress bar's update).
+
+    Returns:
+        Counts: "new", "updated", "unchanged" (as `Store.save` returns them) and "rejected/<reason>".
+    """
+    counts: Counter[str] = Counter()
+    now = utc_now()
+    sites = set()
+    for page in stored_pages(store, site):
+        try:
+            statement = process_page(page)
+        except NotAStatement as rejection:
+            counts[f"rejected/{rejection.reason}"] += 1
+            logger.warning("now rejected (%s), stored statement kept: %s", rejection, page.url)
+        else:
+            counts[store.save(page, statement, now, touch=False)] += 1
+            sites.add(page.site)
+        if advance is not None:
+            advance(1)
+    for name in sorted(sites):
+        link_translations(store, name)
+    return counts
