@@ -19,9 +19,8 @@ from tabulate import tabulate
 
 from crawler.items import PageItem
 from crawler.sites import SITES, UnknownSiteError, get_site
-from pipelines.extract import NotAStatement, extract
-from pipelines.normalize import normalize
-from pipelines.reparse import count_pages, reparse
+from pipelines.extract import NotAStatement
+from pipelines.reparse import count_pages, process_page, reparse
 from pipelines.search import BadQuery, Filters, Hit, TurnHit, search, search_turns
 from pipelines.store import Store, StoreError, find_statement
 
@@ -106,8 +105,9 @@ def main() -> None:
 def extract_command(site: str, url: str, content_type: str | None, file: Path) -> None:
     """Print the statement extracted from one saved page FILE as JSON.
 
-    The JSON object has url, title, date, date_source, published_at, kind, speakers, language, paragraphs and
-    body (the paragraphs joined by a blank line). A page that is not a statement exits with code 2 and a
+    The JSON object has id, url, title, date, date_source, published_at, kind, speakers, language, paragraphs,
+    body (the paragraphs joined by a blank line) and turns (for transcripts: role, speaker, outlet, follow_up,
+    text). A page that is not a statement exits with code 2 and a
     one-line reason on stderr.
     """
     if not file.is_file():
@@ -124,9 +124,8 @@ def extract_command(site: str, url: str, content_type: str | None, file: Path) -
         body=body,
         fetched_at="",
     )
-    declarations = get_site(site)
     try:
-        statement = normalize(page, extract(page, declarations), declarations)
+        statement = process_page(page)
     except NotAStatement as rejection:
         click.echo(f"not a statement: {rejection}", err=True)
         sys.exit(2)

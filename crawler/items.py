@@ -116,6 +116,10 @@ class Statement:
             "language": self.language,
             "paragraphs": self.paragraphs,
             "body": self.body,
+            "turns": [
+                {"role": t.role, "speaker": t.speaker, "outlet": t.outlet, "follow_up": t.follow_up, "text": t.text}
+                for t in self.turns
+            ],
         }
 
 

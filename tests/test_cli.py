@@ -35,7 +35,10 @@ def test_extract_prints_the_statement_as_json() -> None:
         "language",
         "paragraphs",
         "body",
+        "turns",
     }
+    assert len(statement["turns"]) == 22
+    assert statement["turns"][0]["outlet"] == "CCTV" and statement["turns"][1]["speaker"] == "Zhao Lijian"
     assert (
         statement["title"]
         == "Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3, 2020"
