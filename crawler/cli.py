@@ -11,7 +11,9 @@ import dataclasses
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
@@ -33,6 +35,38 @@ db_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     help="SQLite database (else the STATEMENTS_DB environment variable).",
 )
+
+
+def format_option(table_help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The `--format table|json|csv` option; `table_help` says what the table shows."""
+    return click.option(
+        "--format",
+        "output",
+        type=click.Choice(["table", "json", "csv"]),
+        default="table",
+        show_default=True,
+        help=f"{table_help}, a JSON array, or CSV.",
+    )
+
+
+def _print_records(
+    records: list[dict[str, Any]],
+    fields: list[str],
+    output: str,
+    headers: list[str],
+    table: list[tuple[Any, ...]],
+) -> None:
+    """Print records as a JSON array, CSV with `fields` as columns, or the `table` rows under `headers`."""
+    if output == "json":
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+    elif output == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(records)
+    elif records:
+        click.echo(tabulate(table, headers=headers))
+    else:
+        click.echo("nothing matches", err=True)
 
 
 def _site(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -142,14 +176,7 @@ def extract_command(site: str, url: str, content_type: str | None, file: Path) -
 @click.option("--since", callback=_date, help="Only statements dated on or after this ISO date.")
 @click.option("--until", callback=_date, help="Only statements dated on or before this ISO date.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="Most hits shown.")
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="table (with a snippet, hits in [brackets]), a JSON array, or CSV.",
-)
+@format_option("table (with a snippet, hits in [brackets])")
 def search_command(
     query: str,
     db_path: Path,
@@ -176,19 +203,13 @@ def search_command(
         raise click.UsageError(str(error)) from None
     finally:
         store.close()
-    if output == "json":
-        click.echo(json.dumps([hit.as_dict() for hit in hits], ensure_ascii=False, indent=2))
-    elif output == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=[field.name for field in dataclasses.fields(Hit)])
-        writer.writeheader()
-        writer.writerows(hit.as_dict() for hit in hits)
-    elif hits:
-        rows = [
-            (hit.date or "", hit.site, _shorten(hit.title, 60), _shorten(hit.snippet, 90)) for hit in hits
-        ]
-        click.echo(tabulate(rows, headers=["date", "site", "title", "snippet"]))
-    else:
-        click.echo("no statement matches", err=True)
+    _print_records(
+        [hit.as_dict() for hit in hits],
+        [field.name for field in dataclasses.fields(Hit)],
+        output,
+        ["date", "site", "title", "snippet"],
+        [(hit.date or "", hit.site, _shorten(hit.title, 60), _shorten(hit.snippet, 90)) for hit in hits],
+    )
 
 
 @main.command("show")
@@ -260,14 +281,7 @@ def show_command(statement: str, db_path: Path, output: str) -> None:
 @click.option("--since", callback=_date, help="Only transcripts dated on or after this ISO date.")
 @click.option("--until", callback=_date, help="Only transcripts dated on or before this ISO date.")
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(min=1), help="Most turns shown.")
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="table (text shortened), a JSON array, or CSV.",
-)
+@format_option("table (text shortened)")
 def turns_command(
     db_path: Path,
     query: str | None,
@@ -293,20 +307,16 @@ def turns_command(
         raise click.UsageError(str(error)) from None
     finally:
         store.close()
-    if output == "json":
-        click.echo(json.dumps([turn.as_dict() for turn in turns], ensure_ascii=False, indent=2))
-    elif output == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=[field.name for field in dataclasses.fields(TurnHit)])
-        writer.writeheader()
-        writer.writerows(turn.as_dict() for turn in turns)
-    elif turns:
-        rows = [
+    _print_records(
+        [turn.as_dict() for turn in turns],
+        [field.name for field in dataclasses.fields(TurnHit)],
+        output,
+        ["date", "site", "#", "role", "speaker", "outlet", "text"],
+        [
             (t.date or "", t.site, t.position, t.role, t.speaker or "", t.outlet or "", _shorten(t.text, 80))
             for t in turns
-        ]
-        click.echo(tabulate(rows, headers=["date", "site", "#", "role", "speaker", "outlet", "text"]))
-    else:
-        click.echo("no turn matches", err=True)
+        ],
+    )
 
 
 @main.command("reparse")

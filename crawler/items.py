@@ -117,7 +117,13 @@ class Statement:
             "paragraphs": self.paragraphs,
             "body": self.body,
             "turns": [
-                {"role": t.role, "speaker": t.speaker, "outlet": t.outlet, "follow_up": t.follow_up, "text": t.text}
+                {
+                    "role": t.role,
+                    "speaker": t.speaker,
+                    "outlet": t.outlet,
+                    "follow_up": t.follow_up,
+                    "text": t.text,
+                }
                 for t in self.turns
             ],
         }
