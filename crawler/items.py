@@ -26,6 +26,7 @@ class Extracted:
         paragraphs: body paragraphs in page order, raw text (may hold nbsp, U+3000, runs of whitespace).
         bold: for each paragraph, whether it starts in bold (a sign of a question on transcripts).
         image_names: file names of images in the body (photos named after their upload date on some sites).
+        translations: language code → absolute URL of the page's own translation, where the page links it.
     """
 
     encoding: str
@@ -37,6 +38,7 @@ class Extracted:
     paragraphs: list[str]
     bold: list[bool] = field(default_factory=list)
     image_names: list[str] = field(default_factory=list)
+    translations: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import posixpath
 from typing import Any, NamedTuple, NoReturn
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
@@ -45,8 +45,8 @@ _UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remo
 class NotAStatement(Exception):
     """The page is not a statement page; `reason` says why in one word.
 
-    Reasons: "not-html" (the response is not an HTML document), "no-template" (no site template's marker is
-    on the page, e.g. an error page or a listing), "soft-404" (an error page served with HTTP 200), "no-title",
+    Reasons: "not-html" (the response is not an HTML document), "soft-404" (an error or maintenance page served
+    with HTTP 200), "no-template" (no site template's marker is on the page, e.g. a listing), "no-title",
     "no-body", "truncated" (the template's end marker is missing: the page was cut off), "empty-body" (the body
     container holds no text).
     """
@@ -65,11 +65,29 @@ def _header(headers: dict[str, list[str]], name: str) -> str | None:
 
 
 def _first_text(root: lxml.html.HtmlElement, selectors: tuple[str, ...]) -> str | None:
+    """The first non-blank text (or `@attribute` value) that the selectors find, tried in order."""
     for selector in selectors:
-        for element in root.cssselect(selector):
-            text = element.text_content()
+        css, _, attribute = selector.partition("@")
+        for element in root.cssselect(css):
+            text = element.get(attribute, "") if attribute else element.text_content()
             if text.strip():
                 return text
+    return None
+
+
+def _soft_404(root: lxml.html.HtmlElement, url: str, site: Site) -> str | None:
+    """What marks the page as an error placeholder served with HTTP 200, or None."""
+    if any(pattern.search(urlsplit(url).path) for pattern in site.soft_404_urls):
+        return f"error page URL {urlsplit(url).path}"
+    if not site.soft_404:
+        return None
+    title = root.findtext(".//title") or ""
+    body = root.find("body")
+    start = " ".join((body.text_content() if body is not None else "")[:20_000].split())
+    for pattern in site.soft_404:
+        match = pattern.search(title) or pattern.search(start)
+        if match:
+            return match.group(0)
     return None
 
 
@@ -188,14 +206,15 @@ def extract(page: PageItem, site: Site) -> Extracted:
     except (lxml.etree.ParserError, ValueError) as error:
         raise NotAStatement("not-html", str(error)) from None
 
+    placeholder = _soft_404(root, page.url, site)
+    if placeholder is not None:
+        raise NotAStatement("soft-404", placeholder)
     template = _choose_template(root, site)
     if template is None:
         raise NotAStatement("no-template", "no site template matches the page")
     title = _first_text(root, template.title)
     if title is None:
         raise NotAStatement("no-title")
-    if any(pattern.search(title) for pattern in site.not_statement_titles):
-        raise NotAStatement("soft-404", title.strip())
     containers = root.cssselect(template.body)
     if not containers:
         raise NotAStatement("no-body", template.body)
@@ -231,6 +250,11 @@ def extract(page: PageItem, site: Site) -> Extracted:
         paragraphs=[paragraph.text for paragraph in paragraphs],
         bold=[paragraph.bold for paragraph in paragraphs],
         image_names=image_names,
+        translations={
+            language: urljoin(page.url, href.strip())
+            for language, selector in template.translations
+            if (href := _first_text(root, (selector,)))
+        },
     )
 
 

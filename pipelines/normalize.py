@@ -111,29 +111,32 @@ def _safe_date(year: int, month: int, day: int) -> dt.date | None:
 
 
 def _page_date(date_text: str | None, site: Site) -> DateFound | None:
+    """The date (and time, as `published_at` in the site's zone) the page's date element gives, if any."""
     if not date_text:
         return None
-    match = _PAGE_DATE.search(date_text)
-    if match:
-        day = _safe_date(int(match["year"]), int(match["month"]), int(match["day"]))
+    for pattern in (_PAGE_DATE, *site.page_dates):
+        match = pattern.search(date_text)
+        if not match:
+            continue
+        groups = match.groupdict()
+        month = _month_number(groups["month"], site)
+        day = _safe_date(int(groups["year"]), month, int(groups["day"])) if month else None
         if day is None:
-            return None
+            continue
         published_at = None
-        if match["hour"] is not None:
+        if groups.get("hour") is not None:
             moment = dt.datetime(
                 day.year,
                 day.month,
                 day.day,
-                int(match["hour"]),
-                int(match["minute"]),
-                int(match["second"] or 0),
+                int(groups["hour"]),
+                int(groups["minute"]),
+                int(groups.get("second") or 0),
                 tzinfo=ZoneInfo(site.timezone),
             )
             published_at = moment.isoformat()
         return DateFound(day.isoformat(), "page", published_at)
-    parts = parse_date_parts(date_text, site.title_dates, site)
-    day = parts.full() if parts else None
-    return DateFound(day.isoformat(), "page") if day else None
+    return None
 
 
 def _doc_number(url: str, site: Site) -> int | None:
@@ -200,13 +203,15 @@ def find_date(page: PageItem, extracted: Extracted, title: str, lead: str | None
     (t1686637, dated August 6, 2019), else its photo upload date.
 
     Returns:
-        The date, its source, and `published_at` where the page's date element gives a time.
+        The date, its source, and `published_at` where the page's date element gives a time (on the day the
+        date says: "Updated: April 30, 2025 19:06" on the current English template).
     """
     hints = page.hints or {}
+    found = _page_date(extracted.date_text, site)
     parts = parse_date_parts(title, site.title_dates, site)
     if parts and (day := parts.full()):
-        return DateFound(day.isoformat(), "title")
-    found = _page_date(extracted.date_text, site)
+        same_day = found is not None and found.date == day.isoformat()
+        return DateFound(day.isoformat(), "title", found.published_at if same_day and found else None)
     if found:
         return found
     lead_parts = parse_date_parts(lead, site.lead_dates, site) if lead else None
@@ -261,17 +266,21 @@ def classify_kind(title: str, site: Site) -> str:
 
 def canonical_url(url: str, site: Site) -> str:
     """The canonical form of a statement URL: the site's canonical host (fmprc.gov.cn, mfa.gov.cn and their www
-    forms all become www.fmprc.gov.cn), https for the site's own hosts, no port, no fragment, query arguments
-    sorted and percent-encoding normalized (w3lib)."""
+    forms all become www.fmprc.gov.cn), https for the site's own hosts, no port, the site's path aliases
+    resolved (`Site.canonical_paths`: the Chinese site's /zyxw/… is its /web/zyxw/…), no fragment, query
+    arguments sorted and percent-encoding normalized (w3lib)."""
     parts = urlsplit(canonicalize_url(url, keep_fragments=False))
     host = (parts.hostname or "").lower()
     scheme = parts.scheme
+    path = parts.path or "/"
     if host in site.canonical_hosts:
         host = site.canonical_hosts[host]
         scheme = "https"
+        for pattern, replacement in site.canonical_paths:
+            path = pattern.sub(replacement, path)
     elif parts.port and (scheme, parts.port) not in (("http", 80), ("https", 443)):
         host = f"{host}:{parts.port}"
-    return urlunsplit((scheme, host, parts.path or "/", parts.query, ""))
+    return urlunsplit((scheme, host, path, parts.query, ""))
 
 
 def statement_id(url: str) -> str:

@@ -91,6 +91,7 @@ TABLES: dict[str, tuple[dict[str, type], dict[str, Any]]] = {
             "template": str,
             "fetched_at": str,
             "hints": str,
+            "translations": str,
         },
         {"pk": "url", "foreign_keys": [("statement_id", "statements", "id")]},
     ),
@@ -433,6 +434,7 @@ class Store:
             "template": extracted.template if extracted else None,
             "fetched_at": page.fetched_at,
             "hints": json.dumps(page.hints, ensure_ascii=False),
+            "translations": json.dumps(extracted.translations if extracted else {}, ensure_ascii=False),
         }
 
     def start_crawl(self, spider: str, arguments: dict[str, Any], started_at: str) -> int:

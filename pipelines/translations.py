@@ -1,8 +1,13 @@
 """Links between a statement and its translation on the same ministry's site in another language.
 
+For each pair of sites a site module declares (`Site.translation_sites`), statements are linked:
+
+0. **page-link**: where the page links its own translation (the current China MFA template does:
+   `.news_header_lang`, `.lan_btn`), that link decides, its URL canonicalized by the other site's rules.
+
 China's MFA publishes most spokesperson pages in Chinese first and in English a little later; neither page of
-the 2018–2020 template links the other. They are matched, for each pair of sites a site module declares
-(`Site.translation_sites`), in two passes over statements of the same kind (press conference, remarks):
+the 2018–2020 template links the other. What is left is matched in two passes over statements of the same kind
+(press conference, remarks):
 
 1. **same-day**: both titles give the same date ("… Regular Press Conference on July 3, 2020" ↔
    "2020年7月3日外交部发言人赵立坚主持例行记者会") and the speakers agree once names are written in Latin
@@ -81,6 +86,27 @@ def _candidates(store: Store, site: Site) -> list[_Candidate]:
     return candidates
 
 
+def _page_links(store: Store, site: Site, other: Site) -> list[tuple[str, str]]:
+    """(statement id, translation's statement id) for each stored page of `site` that links its translation on
+    `other` where that translation is stored too and the pair is not linked yet."""
+    from pipelines.normalize import canonical_url, statement_id
+
+    rows = store.db.execute(
+        "select p.statement_id, p.translations from pages p where p.site = ? and p.translations like '{\"%'"
+        " and not exists (select 1 from translations t where t.statement_id = p.statement_id)",
+        [site.name],
+    ).fetchall()
+    links = []
+    for mine, declared in rows:
+        url = json.loads(declared).get(other.language)
+        if not url:
+            continue
+        twin = statement_id(canonical_url(url, other))
+        if store.db.execute("select 1 from statements where id = ?", [twin]).fetchone():
+            links.append((mine, twin))
+    return links
+
+
 def link_translations(store: Store, site_name: str) -> int:
     """Link the statements of `site_name` to their translations on each of its `translation_sites`, in the
     `translations` table (both directions), and give matched statements with inferred dates their twin's date.
@@ -92,7 +118,11 @@ def link_translations(store: Store, site_name: str) -> int:
     pairs = 0
     for other_name in site.translation_sites:
         other = get_site(other_name)
-        ours, theirs = _candidates(store, site), _candidates(store, other)
+        linked = _page_links(store, site, other) + [(b, a) for a, b in _page_links(store, other, site)]
+        linked = list(dict.fromkeys(pair if pair[0] < pair[1] else (pair[1], pair[0]) for pair in linked))
+        linked_ids = {statement for pair in linked for statement in pair}
+        ours = [c for c in _candidates(store, site) if c.id not in linked_ids]
+        theirs = [c for c in _candidates(store, other) if c.id not in linked_ids]
         found: list[tuple[_Candidate, _Candidate, str]] = []
         by_day: dict[tuple[str, dt.date | None], _Candidate] = {
             (c.kind, c.date): c for c in theirs if c.date_source == "title" and c.date is not None
@@ -119,6 +149,11 @@ def link_translations(store: Store, site_name: str) -> int:
                 taken.update((mine.id, twin.id))
                 found.append((mine, twin, "document-number"))
         with store.transaction() as db:
+            for mine_id, twin_id in linked:
+                for a_id, b_id in ((mine_id, twin_id), (twin_id, mine_id)):
+                    db.table("translations").insert(
+                        {"statement_id": a_id, "translated_id": b_id, "method": "page-link"}, replace=True
+                    )
             for mine, twin, method in found:
                 for a, b in ((mine, twin), (twin, mine)):
                     db.table("translations").insert(
@@ -128,8 +163,11 @@ def link_translations(store: Store, site_name: str) -> int:
                         db.table("statements").update(
                             a.id, {"date": b.date.isoformat(), "date_source": "translation"}
                         )
-        pairs += len(found)
+        pairs += len(found) + len(linked)
         logger.info(
-            "linked %d statements of %s to their translations on %s", len(found), site_name, other_name
+            "linked %d statements of %s to their translations on %s",
+            len(found) + len(linked),
+            site_name,
+            other_name,
         )
     return pairs

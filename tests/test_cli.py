@@ -68,7 +68,7 @@ def test_extract_exits_2_with_a_one_line_reason_for_a_page_that_is_not_a_stateme
     )
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert result.stderr == "not a statement: no-template: no site template matches the page\n"
+    assert result.stderr == "not a statement: soft-404: error page URL /error.htm\n"
 
 
 def test_extract_refuses_an_unknown_site() -> None:
@@ -285,7 +285,7 @@ def test_turns_table_and_follow_ups(db_path: Path) -> None:
     ]
     table = CliRunner().invoke(main, ["turns", "--db", str(db_path), "--outlet", "Kyodo"])
     assert table.stdout.splitlines()[0].split() == ["date", "site", "#", "role", "speaker", "outlet", "text"]
-    assert table.stdout.splitlines()[2].split()[:5] == ["2020-07-03", "fmprc_en", "16", "question", "Kyodo"]
+    assert table.stdout.splitlines()[2].split()[:5] == ["2025-10-17", "fmprc_en", "10", "question", "Kyodo"]
 
 
 def test_show_prints_turns(db_path: Path) -> None:
@@ -366,7 +366,7 @@ def test_reparse_brings_a_better_cleaner_to_stored_statements(db_path: Path, tmp
     db.commit()
     result = CliRunner().invoke(main, ["reparse", "--db", str(copy), "--site", "fmprc_en"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == '0 new, 1 updated, 17 unchanged; rejected: {"no-template": 1}\n'
+    assert result.stdout == '0 new, 1 updated, 23 unchanged; rejected: {"no-template": 1}\n'
     row = db.execute("select id, body, version from statements where url = ?", [url]).fetchone()
     assert not row[1].endswith("Suggest to a friend") and row[2] == 2
     assert (

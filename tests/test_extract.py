@@ -148,10 +148,11 @@ def test_pipeline_drops_and_counts_pages_that_are_not_statements() -> None:
         "",
     )
     with pytest.raises(
-        DropItem, match=r"^not a statement \(no-template: .*\): https://www.fmprc.gov.cn/error.htm$"
+        DropItem,
+        match=r"^not a statement \(soft-404: error page URL /error.htm\): https://www.fmprc.gov.cn/error.htm$",
     ):
         pipeline.process_item(error_page)
-    assert stats.get_value("statements/rejected/no-template") == 1
+    assert stats.get_value("statements/rejected/soft-404") == 1
     assert "body" not in repr(error_page)  # Scrapy logs dropped items with their repr
     page = pipeline.process_item(_page(TEMPLATE_PAGE))
     assert page.extracted is not None and page.extracted.title.endswith("July 3, 2020")

@@ -59,7 +59,11 @@ def _statement(site: str, page: FixturePage, with_hints: bool = True) -> Stateme
 
 @pytest.mark.parametrize(("site", "page"), STATEMENTS, ids=_id)
 def test_statement_matches_expected(site: str, page: FixturePage) -> None:
-    statement = _statement(site, page)
+    declarations = get_site(site)
+    item = page.page_item(site)
+    extracted = extract(item, declarations)
+    statement = normalize(item, extracted, declarations)
+    assert extracted.translations == page.meta["expected"].get("translations", {})
     expected = page.meta["expected"]
     assert statement.title == expected["title"]
     assert statement.date == expected["date"]
@@ -98,8 +102,12 @@ def test_no_boilerplate_in_body(site: str, page: FixturePage) -> None:
 @pytest.mark.parametrize(("site", "page"), STATEMENTS, ids=_id)
 def test_body_holds_exactly_the_text_of_the_body_container(site: str, page: FixturePage) -> None:
     """No paragraph lost, none added: the body's characters, spaces aside, are the body container's."""
-    statement = _statement(site, page)
-    container = lxml.html.fromstring(page.path.read_bytes()).cssselect(get_site(site).templates[0].body)[0]
+    declarations = get_site(site)
+    item = page.page_item(site)
+    extracted = extract(item, declarations)
+    statement = normalize(item, extracted, declarations)
+    template = next(t for t in declarations.templates if t.name == extracted.template)
+    container = lxml.html.fromstring(page.path.read_bytes()).cssselect(template.body)[0]
     for element in container.xpath(".//script|.//style"):
         element.drop_tree()
     assert re.sub(r"\s+", "", statement.body) == re.sub(r"\s+", "", container.text_content())

@@ -13,6 +13,8 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
 
 from crawler.middlewares import WarcArchive, WarcReplayMiddleware
+from crawler.sites import get_site
+from pipelines.normalize import canonical_url
 from tests.conftest import FIXTURES, fixture_pages, run_crawl, write_warc
 
 PAGE = FIXTURES / "fmprc_en" / "pc_2020-07-03_zhao-lijian_t1794629.shtml"
@@ -90,13 +92,14 @@ def test_empty_archive_is_refused(tmp_path: Path) -> None:
 
 def _fixture_warc(path: Path) -> Path:
     responses = []
-    for page in fixture_pages("fmprc_en"):
-        headers = [(name, value) for name, values in page.meta["headers"].items() for value in values]
-        body = page.path.read_bytes()
-        if page.path == PAGE:  # one page served gzip-compressed, as a live server may
-            headers.append(("Content-Encoding", "gzip"))
-            body = gzip.compress(body)
-        responses.append((page.url, page.meta["status"], headers, body))
+    for site in ("fmprc_en", "fmprc_zh"):
+        for page in fixture_pages(site):
+            headers = [(name, value) for name, values in page.meta["headers"].items() for value in values]
+            body = page.path.read_bytes()
+            if page.path == PAGE:  # one page served gzip-compressed, as a live server may
+                headers.append(("Content-Encoding", "gzip"))
+                body = gzip.compress(body)
+            responses.append((page.url, page.meta["status"], headers, body))
     responses.append(
         (
             "https://www.fmprc.gov.cn/robots.txt",
@@ -108,42 +111,60 @@ def _fixture_warc(path: Path) -> Path:
     return write_warc(path, responses)
 
 
-def test_replay_crawl_stores_each_fixture_statement_once(tmp_path: Path) -> None:
+UNLISTED = {"https://www.fmprc.gov.cn/web/zyxw/t1638430.shtml"}
+"""Fixture statements that no fixture listing links (a 2019 重要新闻 page saved by a browser)."""
+
+
+def test_replay_crawl_of_both_sites_and_both_eras_stores_each_fixture_statement_once(tmp_path: Path) -> None:
     warc = _fixture_warc(tmp_path / "fixtures.warc.gz")
-    db_path = tmp_path / "en.db"
-    for _ in range(2):
-        run = run_crawl("fmprc_en", "-s", f"REPLAY_WARC={warc}", "-s", f"STATEMENTS_DB={db_path}")
+    db_path = tmp_path / "statements.db"
+    for spider in ("fmprc_en", "fmprc_en", "fmprc_zh", "fmprc_zh"):
+        run = run_crawl(spider, "-s", f"REPLAY_WARC={warc}", "-s", f"STATEMENTS_DB={db_path}")
         assert run.returncode == 0, run.stderr[-3000:]
-        assert "Traceback" not in run.stderr
+        assert "Traceback" not in run.stderr and "ERROR" not in run.stderr
     db = sqlite3.connect(db_path)
     db.row_factory = sqlite3.Row
     rows = {row["url"]: row for row in db.execute("select * from statements")}
     expected = {
-        page.url: page.meta["expected"] for page in fixture_pages("fmprc_en") if "expected" in page.meta
+        canonical_url(page.url, get_site(site)): page.meta["expected"]
+        for site in ("fmprc_en", "fmprc_zh")
+        for page in fixture_pages(site)
+        if "expected" in page.meta and page.url not in UNLISTED
     }
-    assert set(rows) == set(expected)
+    assert set(rows) == set(expected)  # one statement per page, whichever host served it
     for url, values in expected.items():
         row = rows[url]
-        assert (row["title"], row["date"], row["date_source"], row["kind"]) == (
+        assert (row["title"], row["date"], row["kind"]) == (
             values["title"],
             values["date"],
-            values["date_source"],
             values["kind"],
         ), url
+        assert row["date_source"] in (values["date_source"], "translation")
         assert json.loads(row["speakers"]) == values["speakers"]
         assert row["body"].split("\n\n")[0] == values["first_paragraph"]
         assert row["version"] == 1
-    first, second = [dict(row) for row in db.execute("select * from crawls order by id")]
-    for crawl in (first, second):
-        assert crawl["finish_reason"] == "finished"
-        assert crawl["listing_pages"] == 18  # 13 recorded press conference pages + 5 constructed
-        assert crawl["statement_pages"] == len(expected)
+    crawls = [dict(row) for row in db.execute("select * from crawls order by id")]
+    en = [c for c in crawls if c["spider"] == "fmprc_en"]
+    zh = [c for c in crawls if c["spider"] == "fmprc_zh"]
+    english = sum(1 for url in expected if "/eng/" in url or "/mfa_eng/" in url)
+    for crawl in crawls:
+        assert crawl["finish_reason"] == "finished" and crawl["errors"] == 0
+    for crawl in en:
+        # 13 recorded + 5 constructed legacy listing pages, 5 constructed current ones
+        assert crawl["listing_pages"] == 23
+        assert crawl["statement_pages"] == english + 1  # and the removed page that answers a soft-404
+        assert json.loads(crawl["rejected_reasons"]) == {"soft-404": 1}
         assert crawl["dateless"] == 2  # the constructed speech and the announcement on page 2 of Headlines
-        assert crawl["errors"] == 0
-    assert (first["new"], first["unchanged"]) == (len(expected), 0)
-    assert (second["new"], second["updated"], second["unchanged"]) == (0, 0, len(expected))
+    assert (en[0]["new"], en[1]["new"], en[1]["unchanged"]) == (english, 0, english)
+    assert (zh[0]["new"], zh[1]["new"], zh[1]["unchanged"]) == (
+        len(expected) - english,
+        0,
+        len(expected) - english,
+    )
     assert db.execute("select count(*) from pages").fetchone()[0] == len(expected)
     assert db.execute("select count(*) from statement_versions").fetchone()[0] == 0
+    methods = dict(db.execute("select method, count(*) from translations group by method").fetchall())
+    assert methods == {"page-link": 2, "same-day": 8, "document-number": 4}
 
 
 def test_a_truncated_archive_fails_the_cut_record_instead_of_serving_it_short(

@@ -146,7 +146,7 @@ def test_deleting_a_statement_deletes_it_from_both_indexes(tmp_path) -> None:
 def test_translations_link_press_conferences_and_twins_without_dates(tmp_path) -> None:
     store = Store(tmp_path / "s.db")
     _fill(store, "fmprc_en", "fmprc_zh")
-    assert link_translations(store, "fmprc_zh") == 6
+    assert link_translations(store, "fmprc_zh") == 7
     pairs = {
         (a["url"].rsplit("/", 1)[1], b["url"].rsplit("/", 1)[1], row["method"])
         for row in store.db.query("select * from translations")
@@ -162,8 +162,10 @@ def test_translations_link_press_conferences_and_twins_without_dates(tmp_path) -
         ("t1774380.shtml", "t1774228.shtml", "same-day"),  # April 28, 2020: Geng Shuang / 耿爽
         ("t1686638.shtml", "t1686604.shtml", "document-number"),  # Pelosi / 佩洛西
         ("t1687014.shtml", "t1687000.shtml", "document-number"),  # Venezuela / 委内瑞拉
+        # the current template links the translation: https://www.mfa.gov.cn/zyxw/… is …/web/zyxw/…
+        ("t20260926_12031663.html", "t20260926_12031616.shtml", "page-link"),
     }
-    assert store.db.execute("select count(*) from translations").fetchone() == (12,)
+    assert store.db.execute("select count(*) from translations").fetchone() == (14,)
     pelosi = find_statement(
         store, "https://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/t1686638.shtml"
     )

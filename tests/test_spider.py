@@ -46,7 +46,9 @@ def test_good_arguments_are_dates() -> None:
 
 def test_first_listing_page_yields_its_statements_and_every_other_page() -> None:
     spider = _spider()
-    requests = list(spider.parse_listing(_listing("default.shtml"), section="press_conferences", page=0))
+    requests = list(
+        spider.parse_listing(_listing("default.shtml"), section="legacy_press_conferences", page=0)
+    )
     statements = [r for r in requests if r.callback == spider.parse_statement]
     listings = [r for r in requests if r.callback == spider.parse_listing]
     assert len(statements) == 40
@@ -65,7 +67,9 @@ def test_first_listing_page_yields_its_statements_and_every_other_page() -> None
 
 def test_later_listing_pages_do_not_paginate_again() -> None:
     spider = _spider()
-    requests = list(spider.parse_listing(_listing("default_12.shtml"), section="press_conferences", page=12))
+    requests = list(
+        spider.parse_listing(_listing("default_12.shtml"), section="legacy_press_conferences", page=12)
+    )
     assert all(r.callback == spider.parse_statement for r in requests)
     assert len(requests) == 20  # 500 statements = 12 pages of 40 + 20
 
@@ -74,7 +78,7 @@ def test_listing_without_page_count_walks_only_its_first_page(caplog: pytest.Log
     spider = _spider()
     response = _listing("default.shtml")
     response = response.replace(body=response.body.replace(b"countPage = 13", b"pages = 13"))
-    requests = list(spider.parse_listing(response, section="press_conferences", page=0))
+    requests = list(spider.parse_listing(response, section="legacy_press_conferences", page=0))
     assert all(r.callback == spider.parse_statement for r in requests)
     assert "no page count on listing" in caplog.text
 
@@ -95,11 +99,15 @@ def test_statement_page_becomes_a_page_item_with_its_hints() -> None:
 def test_sections_and_domains() -> None:
     spider = _spider()
     assert [s.name for s in spider.site.sections] == [
-        "headlines",
         "press_conferences",
         "spokesperson_remarks",
-        "minister_speeches",
-        "minister_activities",
+        "top_stories",
+        "missions_overseas",
+        "legacy_headlines",
+        "legacy_press_conferences",
+        "legacy_spokesperson_remarks",
+        "legacy_minister_speeches",
+        "legacy_minister_activities",
     ]
     assert spider.allowed_domains == ["fmprc.gov.cn", "mfa.gov.cn"]
 
@@ -166,7 +174,7 @@ def test_a_listing_announcing_millions_of_pages_is_capped(caplog: pytest.LogCapt
     spider = FmprcEnSpider.from_crawler(crawler)
     response = _listing("default.shtml")
     response = response.replace(body=response.body.replace(b"countPage = 13", b"countPage = 50000000"))
-    requests = list(spider.parse_listing(response, section="press_conferences", page=0))
+    requests = list(spider.parse_listing(response, section="legacy_press_conferences", page=0))
     listings = [r for r in requests if r.callback == spider.parse_listing]
     assert [r.url for r in listings] == [LISTING + f"default_{n}.shtml" for n in range(1, 5)]
     assert "announces 50000000 pages; only the first 5 are walked (MAX_LISTING_PAGES)" in caplog.text

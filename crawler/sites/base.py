@@ -23,14 +23,17 @@ class Template:
             is chosen by `marker`, never by date.
         marker: CSS selector present on every statement page of this template; the first template whose marker
             matches a page is used.
-        title: CSS selectors tried in order; the first non-empty text is the title.
+        title: CSS selectors tried in order; the first non-empty text is the title. A selector ending in
+            `@name` reads that attribute instead of the text (`meta[name=ArticleTitle]@content`).
         body: CSS selector of the body container (the block that holds the statement's paragraphs).
-        date: CSS selectors of the page's own date element, tried in order (may be empty on the page).
+        date: CSS selectors of the page's own date element, tried in order (may be empty on the page); `@name`
+            as for `title`.
         breadcrumb: CSS selector of the breadcrumb ("Home > …"), recorded for information, never in the body.
         remove: CSS selectors of boilerplate inside the body container, removed before paragraphs are read.
         single_br_splits: whether one `<br>` ends a paragraph (two or more always do).
         end: CSS selector of an element every complete page has after the body (the footer); a page without
             it was cut off in transfer and is rejected rather than stored short. None: no check.
+        translations: (language code, selector with `@href`) of each link the page has to its own translation.
     """
 
     name: str
@@ -43,19 +46,7 @@ class Template:
     remove: tuple[str, ...] = ()
     single_br_splits: bool = True
     end: str | None = None
-
-
-@dataclass(frozen=True)
-class Section:
-    """A statement section: a listing whose pages link to statement pages.
-
-    Attributes:
-        name: short name used in logs and hints ("press_conferences").
-        url: absolute URL of the section's first listing page.
-    """
-
-    name: str
-    url: str
+    translations: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,8 +56,10 @@ class Listing:
     Attributes:
         entry: CSS selector of the `<a>` elements that link to statements.
         statement_url: regex a resolved link must match to be a statement page (others are ignored).
-        page_count: regex on the listing page's source whose group 1 is the number of listing pages.
-        page_url: format of listing page n (n ≥ 1) relative to the first page, with `{n}`.
+        page_count: regex on the listing page's source whose first group that matched is the number of
+            listing pages.
+        page_url: format of listing page n (n ≥ 1) relative to the first page, with `{n}`, `{stem}` and
+            `{suffix}` (the first page's file name split at its dot: "default", ".shtml").
         entry_date: regex on the text around a link (its parent element) whose named groups give the listing
             date of the entry; None where listings show no dates.
     """
@@ -74,8 +67,23 @@ class Listing:
     entry: str
     statement_url: re.Pattern[str]
     page_count: re.Pattern[str]
-    page_url: str
+    page_url: str = "{stem}_{n}{suffix}"
     entry_date: re.Pattern[str] | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A statement section: a listing whose pages link to statement pages.
+
+    Attributes:
+        name: short name used in logs and hints ("press_conferences").
+        url: absolute URL of the section's first listing page.
+        listing: the section's listing rules where they are not the site's (a section of another era).
+    """
+
+    name: str
+    url: str
+    listing: Listing | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +127,8 @@ class Site:
         listing: listing and pagination rules.
         templates: statement page templates, newest first.
         title_dates: regexes over the title with named groups `month`, `day` and optional `year`.
+        page_dates: regexes over the page's date element, named groups `year`, `month`, `day` and optional
+            `hour`, `minute` (a time makes `published_at`, in `timezone`); ISO-like numeric dates are always read.
         lead_dates: regexes over the first paragraph, same groups (year required).
         month_names: lower-case month name or abbreviation → month number, for `month` groups that are words.
         speaker_patterns: regexes over the title; each named group `name` is a speaker.
@@ -131,8 +141,13 @@ class Site:
         image_date: regex over image file names in the body whose groups `year`, `month`, `day` give the
             upload date.
         boilerplate_paragraphs: regexes; a body paragraph that matches one in full is dropped.
-        not_statement_titles: regexes; a page whose title matches is rejected as a soft-404 (an error page
-            served with HTTP 200).
+        soft_404: regexes searched in the page's `<title>` and the start of its text; a page that matches is an
+            error or maintenance placeholder served with HTTP 200 ("系统维护", "您访问的页面不存在或已删除") and
+            is rejected as a soft-404, never stored.
+        soft_404_urls: regexes over the URL of pages that are error placeholders (fmprc.gov.cn's /error.htm,
+            where its robots.txt redirects).
+        canonical_paths: (regex, replacement) pairs applied to the URL path by `canonical_url`, so that every
+            path form that links to a page gives one URL.
         translation_sites: names of the sites that publish the same statements in another language; after a
             crawl, statements are linked to their translations there (see `pipelines.translations`).
         speaker_names: a speaker's name as this site writes it → in Latin script, as the other language's site
@@ -159,7 +174,10 @@ class Site:
     doc_id: re.Pattern[str] | None = None
     image_date: re.Pattern[str] | None = None
     boilerplate_paragraphs: tuple[re.Pattern[str], ...] = ()
-    not_statement_titles: tuple[re.Pattern[str], ...] = ()
+    page_dates: tuple[re.Pattern[str], ...] = ()
+    soft_404: tuple[re.Pattern[str], ...] = ()
+    soft_404_urls: tuple[re.Pattern[str], ...] = ()
+    canonical_paths: tuple[tuple[re.Pattern[str], str], ...] = ()
     translation_sites: tuple[str, ...] = ()
     speaker_names: dict[str, str] = field(default_factory=dict)
     turns: TurnRules | None = None

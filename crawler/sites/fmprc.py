@@ -23,6 +23,24 @@ CANONICAL_HOSTS = {
 }
 """Both hosts serve the same pages; canonical URLs use www.fmprc.gov.cn, the host of the recorded crawl."""
 
+CANONICAL_PATHS = (
+    # The current Chinese site serves its pages under /web/… and links them without it as well: the English
+    # page of 26 September 2026 links https://www.mfa.gov.cn/zyxw/202609/t20260926_12031616.shtml, which calls
+    # itself …/web/zyxw/…; the /web/ form is canonical (it is also the form of every 2016–2020 page).
+    (
+        re.compile(
+            r"^/(?!web/|eng/|mfa_eng/|mfa_chn/|fra/|esp/|rus/|ara/|ce/)(\w+/\d{6}/t\d{8}_\d+\.s?html)$"
+        ),
+        r"/web/\1",
+    ),
+)
+
+SOFT_404 = (re.compile(r"^\s*系统维护"), re.compile(r"您访问的页面不存在或已删除"))
+"""The current site answers removed or moved pages with HTTP 200 and a "系统维护" (system maintenance) page that
+says the page does not exist or was deleted, and redirects by script (raw/mfa-zh-2026/soft404_…)."""
+SOFT_404_URLS = (re.compile(r"^/error\.html?$"),)
+"""The 2020 site's error page, where its robots.txt redirects."""
+
 DOC_ID = re.compile(r"/t(?:\d{8}_)?(\d+)\.s?html?$")
 IMAGE_DATE = re.compile(
     r"\bW0(?P<year>20\d\d)(?P<month>\d\d)(?P<day>\d\d)\d*\.(?:jpe?g|png|gif)\b", re.IGNORECASE
@@ -33,13 +51,19 @@ PAGE_COUNT = re.compile(r"\bcountPage\s*=\s*(\d+)")
 
 def listing(entry: str, entry_date: re.Pattern[str] | None = None) -> Listing:
     """The 2018–2020 listing scheme with the site's own link selector."""
-    return Listing(
-        entry=entry,
-        statement_url=STATEMENT_URL,
-        page_count=PAGE_COUNT,
-        page_url="default_{n}.shtml",
-        entry_date=entry_date,
-    )
+    return Listing(entry=entry, statement_url=STATEMENT_URL, page_count=PAGE_COUNT, entry_date=entry_date)
+
+
+CURRENT_LISTING = Listing(
+    entry="li a[href]",
+    statement_url=re.compile(r"/t\d{8}_\d+\.s?html$"),
+    page_count=re.compile(r"\bcountPage\s*=\s*(\d+)|createPageHTML\(\s*(\d+)"),
+    entry_date=re.compile(r"\d{4}-\d{1,2}-\d{1,2}"),
+)
+"""Listings of the current site (2021–): pages `index.html`, `index_1.html` …, the count written by script
+(`createPageHTML(total, current, "index", "html")` or `countPage`), a date after each link. No listing page of this
+era is recorded: the rule is kept loose (any list item linking a `tYYYYMMDD_N.html` page) and tested on a page
+built from this scheme (tests/fixtures/fmprc_en/constructed/current_*.html)."""
 
 
 SPEAKER_NAMES = {

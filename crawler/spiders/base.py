@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import posixpath
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
@@ -20,7 +21,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.items import PageItem
-from crawler.sites.base import Site
+from crawler.sites.base import Listing, Site
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,8 @@ class StatementSpider(scrapy.Spider):
     Output: one `PageItem` per statement page, with hints: section, listing_url, listing_title, listing_date
     and neighbours (the entries listed just before and after it: url, title, date).
 
-    Stats: `statements/listing_pages`, `statements/statement_pages`, `statements/http_errors` (listing or
+    Stats: `statements/listing_pages`, `statements/statement_pages`, `statements/soft_404_listings` (listing
+    pages that are error placeholders: a section moved), `statements/http_errors` (listing or
     statement pages answered with an HTTP error status), `statements/fetch_errors` (no response at all: DNS,
     connection, timeout, after Scrapy's retries).
     """
@@ -114,10 +116,16 @@ class StatementSpider(scrapy.Spider):
                 cb_kwargs={"section": section.name, "page": 0},
             )
 
-    def listing_entries(self, response: TextResponse) -> list[dict[str, Any]]:
+    def listing_rules(self, section: str) -> Listing:
+        """The listing rules of a section: its own where it has some, else the site's."""
+        for declared in self.site.sections:
+            if declared.name == section and declared.listing is not None:
+                return declared.listing
+        return self.site.listing
+
+    def listing_entries(self, response: TextResponse, listing: Listing) -> list[dict[str, Any]]:
         """The statement links of a listing page, in page order: dicts with url (absolute), title (link text)
         and date (the listing's date text for the entry, or None)."""
-        listing = self.site.listing
         entries: list[dict[str, Any]] = []
         seen: set[str] = set()
         for link in response.css(listing.entry):
@@ -134,14 +142,14 @@ class StatementSpider(scrapy.Spider):
             entries.append({"url": url, "title": title, "date": date})
         return entries
 
-    def page_count(self, response: TextResponse) -> int:
+    def page_count(self, response: TextResponse, listing: Listing) -> int:
         """Number of listing pages the first page announces: 1 (with a warning) when it announces none, at most
         the `MAX_LISTING_PAGES` setting (with a warning), since a broken page may announce millions."""
-        match = self.site.listing.page_count.search(response.text)
+        match = listing.page_count.search(response.text)
         if match is None:
             logger.warning("no page count on listing %s: only its first page is walked", response.url)
             return 1
-        count = max(1, int(match.group(1)))
+        count = max(1, int(next(group for group in match.groups() if group is not None)))
         limit = self.settings.getint("MAX_LISTING_PAGES")
         if limit and count > limit:
             logger.warning(
@@ -152,6 +160,16 @@ class StatementSpider(scrapy.Spider):
             )
             return limit
         return count
+
+    def soft_404(self, response: TextResponse) -> str | None:
+        """What marks a listing page as an error placeholder served with HTTP 200 (`Site.soft_404`), or None."""
+        title = " ".join(response.css("title::text").getall())
+        start = " ".join(" ".join(response.css("body ::text").getall())[:20_000].split())
+        for pattern in self.site.soft_404:
+            match = pattern.search(title) or pattern.search(start)
+            if match:
+                return match.group(0)
+        return None
 
     def on_error(self, failure: Failure) -> None:
         """Log a failed request on one line, without a traceback, and count it.
@@ -179,8 +197,15 @@ class StatementSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             logger.warning("listing %s is not a text response: skipped", response.url)
             return
+        listing = self.listing_rules(section)
+        placeholder = self.soft_404(response)
+        if placeholder is not None:
+            self.crawler.stats.inc_value("statements/soft_404_listings")
+            level = logging.INFO if page == 0 else logging.WARNING
+            logger.log(level, "listing %s is an error page (%s): skipped", response.url, placeholder)
+            return
         self.crawler.stats.inc_value("statements/listing_pages")
-        entries = self.listing_entries(response)
+        entries = self.listing_entries(response, listing)
         if not entries:
             logger.warning("listing %s holds no statement link", response.url)
         for index, entry in enumerate(entries):
@@ -200,9 +225,11 @@ class StatementSpider(scrapy.Spider):
                 priority=STATEMENT_PRIORITY,
             )
         if page == 0:
-            for number in range(1, self.page_count(response)):
+            name = posixpath.basename(urlsplit(response.url).path) or "index.html"
+            stem, dot, suffix = name.rpartition(".")
+            for number in range(1, self.page_count(response, listing)):
                 yield scrapy.Request(
-                    response.urljoin(self.site.listing.page_url.format(n=number)),
+                    response.urljoin(listing.page_url.format(n=number, stem=stem, suffix=dot + suffix)),
                     callback=self.parse_listing,
                     errback=self.on_error,
                     cb_kwargs={"section": section, "page": number},
