@@ -169,6 +169,12 @@ def _full_date(text: str | None, site: Site) -> dt.date | None:
     return parts.full() if parts else None
 
 
+def listing_date(date_text: str | None, title: str | None, site: Site) -> dt.date | None:
+    """The date a listing gives an entry: its date text ("(2020-07-03)"), else the full date in the title the
+    listing shows ("… Regular Press Conference on July 3, 2020"); None when neither gives one."""
+    return _full_date(date_text, site) or _full_date(title, site)
+
+
 def _neighbour_dates(url: str, hints: dict[str, Any], site: Site) -> list[dt.date]:
     """Dates of the adjacent listing entries, nearest document number first."""
     own = _doc_number(url, site)

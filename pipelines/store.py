@@ -120,11 +120,17 @@ TABLES: dict[str, tuple[dict[str, type], dict[str, Any]]] = {
             "rejected_reasons": str,
             "out_of_range": int,
             "dateless": int,
+            "soft_404s": int,
             "http_errors": int,
             "fetch_errors": int,
             "errors": int,
+            "sections": str,
         },
         {"pk": "id"},
+    ),
+    "sections": (
+        {"site": str, "section": str, "walked_at": str, "crawl_id": int},
+        {"pk": ("site", "section")},
     ),
     "turns": (
         {
@@ -444,12 +450,50 @@ class Store:
             table.insert({"spider": spider, "arguments": json.dumps(arguments), "started_at": started_at})
             return int(str(table.last_pk))
 
-    def finish_crawl(self, crawl_id: int, counts: dict[str, Any], finished_at: str, reason: str) -> None:
-        """Complete a `crawls` row with the run's counts (column name → value) and why it finished."""
+    def finish_crawl(
+        self,
+        crawl_id: int,
+        counts: dict[str, Any],
+        finished_at: str,
+        reason: str,
+        walked: tuple[str, list[str]] | None = None,
+    ) -> None:
+        """Complete a `crawls` row with the run's counts (column name → value) and why it finished; `walked`
+        (site, section names) records the sections this crawl walked to their end: every statement stored by
+        now, and every one older in their listings, is stored."""
         with self.transaction() as db:
             db.table("crawls").update(
                 crawl_id, {**counts, "finished_at": finished_at, "finish_reason": reason}
             )
+            site, sections = walked or ("", [])
+            for section in sections:
+                db.table("sections").upsert(
+                    {"site": site, "section": section, "walked_at": finished_at, "crawl_id": crawl_id},
+                    pk=("site", "section"),
+                )
+
+
+def known_statements(store: Store, ids: list[str]) -> dict[str, str]:
+    """Which of these statement ids are stored: id → first_seen_at (ISO 8601 UTC)."""
+    known: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        known.update(
+            store.db.execute(
+                f"select id, first_seen_at from statements where id in ({', '.join('?' * len(chunk))})", chunk
+            ).fetchall()
+        )
+    return known
+
+
+def section_walked_at(store: Store, site: str, section: str) -> str | None:
+    """When (ISO 8601 UTC, the end of the crawl) a section was last walked to its end or to statements already
+    stored before, or None: every statement first seen by then, and everything older than it in the listing, is
+    stored."""
+    row = store.db.execute(
+        "select walked_at from sections where site = ? and section = ?", [site, section]
+    ).fetchone()
+    return row[0] if row else None
 
 
 def find_statement(store: Store, key: str) -> dict[str, Any] | None:
@@ -494,7 +538,14 @@ def crawl_counts(stats: dict[str, Any]) -> dict[str, Any]:
         for key, value in stats.items()
         if key.startswith("statements/rejected/")
     }
+    sections = {
+        key.removeprefix("statements/section/").removesuffix("/links"): value
+        for key, value in stats.items()
+        if key.startswith("statements/section/") and key.endswith("/links")
+    }
     return {
+        "sections": json.dumps(sections, sort_keys=True),
+        "soft_404s": rejected.get("soft-404", 0) + stats.get("statements/soft_404_listings", 0),
         "requests": stats.get("downloader/request_count", 0),
         "listing_pages": stats.get("statements/listing_pages", 0),
         "statement_pages": stats.get("statements/statement_pages", 0),
@@ -529,7 +580,9 @@ class StorePipeline:
     def open_spider(self) -> None:
         spider = self.crawler.spider
         self.store = Store(self.path)
-        arguments = {key: getattr(spider, key) for key in ("since", "until") if getattr(spider, key, None)}
+        arguments = {
+            key: getattr(spider, key) for key in ("since", "until", "recheck") if getattr(spider, key, None)
+        }
         self.crawl_id = self.store.start_crawl(
             spider.name, {k: str(v) for k, v in arguments.items()}, utc_now()
         )
@@ -560,15 +613,16 @@ class StorePipeline:
         return item
 
     def spider_closed(self, spider: Any, reason: str) -> None:
-        """Link the crawl's statements to their translations, complete the `crawls` row, close the database."""
+        """Link the crawl's statements to their translations, complete the `crawls` row (and, for a finished
+        crawl, record the sections it walked to their end), close the database."""
         if self.store is None or self.crawl_id is None:
             return
-        if self.crawler.stats.get_value("statements/new") or self.crawler.stats.get_value(
-            "statements/updated"
-        ):
+        stats = self.crawler.stats
+        if stats.get_value("statements/new") or stats.get_value("statements/updated"):
             link_translations(self.store, spider.name)
+        walked = sorted(getattr(spider, "walked_sections", ())) if reason == "finished" else []
         self.store.finish_crawl(
-            self.crawl_id, crawl_counts(self.crawler.stats.get_stats()), utc_now(), reason
+            self.crawl_id, crawl_counts(stats.get_stats()), utc_now(), reason, (spider.name, walked)
         )
         self.store.close()
         self.store = None

@@ -115,9 +115,9 @@ def test_second_crawl_changes_nothing(crawled) -> None:
     ).fetchall()
     assert runs == [
         ("fmprc_en", 500, 0, 0, 500, 13, "finished"),
-        ("fmprc_en", 0, 0, 500, 500, 13, "finished"),
+        ("fmprc_en", 0, 0, 0, 0, 1, "finished"),  # incremental: page 1 holds only stored statements
         ("fmprc_zh", 1000, 0, 0, 1000, 67, "finished"),
-        ("fmprc_zh", 0, 0, 1000, 1000, 67, "finished"),
+        ("fmprc_zh", 0, 0, 0, 0, 1, "finished"),
     ]
     assert db.execute("select count(*) from statements where version != 1").fetchone()[0] == 0
     assert db.execute("select count(*) from statement_versions").fetchone()[0] == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse
@@ -15,8 +17,10 @@ from tests.conftest import FIXTURES
 LISTING = "https://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/"
 
 
-def _spider(**arguments: str) -> FmprcEnSpider:
-    crawler = get_crawler(FmprcEnSpider)
+def _spider(db: Path | None = None, settings: dict | None = None, **arguments: str) -> FmprcEnSpider:
+    crawler = get_crawler(
+        FmprcEnSpider, settings_dict={"STATEMENTS_DB": str(db or "/nonexistent/none.db"), **(settings or {})}
+    )
     crawler._apply_settings()
     return FmprcEnSpider.from_crawler(crawler, **arguments)
 
@@ -44,18 +48,23 @@ def test_good_arguments_are_dates() -> None:
     assert (spider.since.isoformat(), spider.until.isoformat()) == ("2020-06-01", "2020-06-30")
 
 
-def test_first_listing_page_yields_its_statements_and_every_other_page() -> None:
+def test_first_listing_page_yields_its_statements_and_the_next_page() -> None:
     spider = _spider()
     requests = list(
         spider.parse_listing(_listing("default.shtml"), section="legacy_press_conferences", page=0)
     )
     statements = [r for r in requests if r.callback == spider.parse_statement]
-    listings = [r for r in requests if r.callback == spider.parse_listing]
+    [following] = [r for r in requests if r.callback == spider.parse_listing]
     assert len(statements) == 40
     assert statements[0].url == LISTING + "t1794629.shtml"  # from the relative link ./t1794629.shtml
     assert statements[-1].url == LISTING + "t1776657.shtml"
-    assert [r.url for r in listings] == [LISTING + f"default_{n}.shtml" for n in range(1, 13)]
-    assert [r.cb_kwargs["page"] for r in listings] == list(range(1, 13))
+    assert following.url == LISTING + "default_1.shtml"
+    assert following.cb_kwargs == {
+        "section": "legacy_press_conferences",
+        "page": 1,
+        "pages": 13,
+        "first": LISTING + "default.shtml",
+    }
     hints = statements[0].cb_kwargs["hints"]
     assert (
         hints["listing_title"]
@@ -63,15 +72,18 @@ def test_first_listing_page_yields_its_statements_and_every_other_page() -> None
     )
     assert [n["url"] for n in hints["neighbours"]] == [LISTING + "t1794266.shtml"]
     assert spider.crawler.stats.get_value("statements/listing_pages") == 1
+    assert spider.crawler.stats.get_value("statements/listing_pages_announced") == 13
+    assert spider.crawler.stats.get_value("statements/section/legacy_press_conferences/links") == 40
 
 
-def test_later_listing_pages_do_not_paginate_again() -> None:
+def test_the_walk_goes_on_page_by_page_to_the_last_announced_page() -> None:
     spider = _spider()
-    requests = list(
-        spider.parse_listing(_listing("default_12.shtml"), section="legacy_press_conferences", page=12)
-    )
-    assert all(r.callback == spider.parse_statement for r in requests)
-    assert len(requests) == 20  # 500 statements = 12 pages of 40 + 20
+    kwargs = {"section": "legacy_press_conferences", "pages": 13, "first": LISTING + "default.shtml"}
+    requests = list(spider.parse_listing(_listing("default_5.shtml"), page=5, **kwargs))
+    assert [r.url for r in requests if r.callback == spider.parse_listing] == [LISTING + "default_6.shtml"]
+    last = list(spider.parse_listing(_listing("default_12.shtml"), page=12, **kwargs))
+    assert all(r.callback == spider.parse_statement for r in last) and len(last) == 20  # 12 × 40 + 20 = 500
+    assert spider.walked_sections == {"legacy_press_conferences"}
 
 
 def test_listing_without_page_count_walks_only_its_first_page(caplog: pytest.LogCaptureFixture) -> None:
@@ -128,13 +140,12 @@ def test_errors_are_logged_on_one_line_at_a_level_that_fits(caplog: pytest.LogCa
     caplog.set_level("INFO")
     entry = Request(LISTING + "default.shtml", cb_kwargs={"section": "headlines", "page": 0})
     statement = Request(LISTING + "t1.shtml", cb_kwargs={"hints": {}})
-    spider.on_error(
-        _failure(entry, HttpError(HtmlResponse(entry.url, status=404), "Ignoring non-200 response"))
-    )
-    spider.on_error(
-        _failure(statement, HttpError(HtmlResponse(statement.url, status=503), "Ignoring non-200 response"))
-    )
-    spider.on_error(_failure(statement, DNSLookupError("no results for hostname lookup: www.fmprc.gov.cn")))
+    for request, error in (
+        (entry, HttpError(HtmlResponse(entry.url, status=404), "Ignoring non-200 response")),
+        (statement, HttpError(HtmlResponse(statement.url, status=503), "Ignoring non-200 response")),
+        (statement, DNSLookupError("no results for hostname lookup: www.fmprc.gov.cn")),
+    ):
+        assert list(spider.on_error(_failure(request, error))) == []
     assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
         ("INFO", f"section entry point answered HTTP 404: {entry.url}"),
         ("WARNING", f"page answered HTTP 503: {statement.url}"),
@@ -145,6 +156,16 @@ def test_errors_are_logged_on_one_line_at_a_level_that_fits(caplog: pytest.LogCa
     ]
     assert spider.crawler.stats.get_value("statements/http_errors") == 2
     assert spider.crawler.stats.get_value("statements/fetch_errors") == 1
+    # a failed listing page further on does not end the walk
+    kwargs = {
+        "section": "legacy_press_conferences",
+        "page": 3,
+        "pages": 13,
+        "first": LISTING + "default.shtml",
+    }
+    listing = Request(LISTING + "default_3.shtml", callback=spider.parse_listing, cb_kwargs=kwargs)
+    [following] = spider.on_error(_failure(listing, HttpError(HtmlResponse(listing.url, status=500), "")))
+    assert following.url == LISTING + "default_4.shtml" and following.cb_kwargs["page"] == 4
 
 
 def test_chinese_listing_gives_each_link_its_date() -> None:
@@ -158,25 +179,23 @@ def test_chinese_listing_gives_each_link_its_date() -> None:
     requests = list(spider.parse_listing(HtmlResponse(url, body=body), section="spokesperson", page=0))
     statements = [r for r in requests if r.callback == spider.parse_statement]
     listings = [r for r in requests if r.callback == spider.parse_listing]
-    assert len(statements) == 15 and len(listings) == 66  # countPage = 67
+    assert len(statements) == 15 and [r.cb_kwargs["pages"] for r in listings] == [67]  # countPage = 67
     first = statements[0].cb_kwargs["hints"]
     assert statements[0].url == url.replace("default.shtml", "t1794584.shtml")
     assert (first["listing_title"], first["listing_date"]) == (
         "2020年7月3日外交部发言人赵立坚主持例行记者会",
         "(2020-07-03)",
     )
-    assert listings[-1].url == url.replace("default.shtml", "default_66.shtml")
+    assert listings[0].url == url.replace("default.shtml", "default_1.shtml")
 
 
 def test_a_listing_announcing_millions_of_pages_is_capped(caplog: pytest.LogCaptureFixture) -> None:
-    crawler = get_crawler(FmprcEnSpider, settings_dict={"MAX_LISTING_PAGES": 5})
-    crawler._apply_settings()
-    spider = FmprcEnSpider.from_crawler(crawler)
+    spider = _spider(settings={"MAX_LISTING_PAGES": 5})
     response = _listing("default.shtml")
     response = response.replace(body=response.body.replace(b"countPage = 13", b"countPage = 50000000"))
     requests = list(spider.parse_listing(response, section="legacy_press_conferences", page=0))
     listings = [r for r in requests if r.callback == spider.parse_listing]
-    assert [r.url for r in listings] == [LISTING + f"default_{n}.shtml" for n in range(1, 5)]
+    assert [r.cb_kwargs["pages"] for r in listings] == [5]
     assert "announces 50000000 pages; only the first 5 are walked (MAX_LISTING_PAGES)" in caplog.text
     # statement pages go first, so statements are stored while listings are walked
     assert {r.priority for r in requests if r.callback == spider.parse_statement} == {10}
@@ -193,3 +212,103 @@ def test_a_listing_announcing_millions_of_pages_is_capped(caplog: pytest.LogCapt
 def test_arguments_are_strict(arguments: dict, message: str) -> None:
     with pytest.raises(SpiderArgumentError, match=message):
         _spider(**arguments)
+
+
+def _store_with(path: Path, urls: list[str], first_seen: str, walked_at: str | None) -> None:
+    from crawler.sites import get_site
+    from pipelines.normalize import canonical_url, statement_id
+    from pipelines.store import Store
+
+    site = get_site("fmprc_en")
+    store = Store(path)
+    with store.transaction() as db:
+        for url in urls:
+            canonical = canonical_url(url, site)
+            db.table("statements").insert(
+                {
+                    "id": statement_id(canonical),
+                    "site": "fmprc_en",
+                    "language": "en",
+                    "url": canonical,
+                    "title": "T",
+                    "body": "B",
+                    "content_hash": "h",
+                    "version": 1,
+                    "first_seen_at": first_seen,
+                    "last_seen_at": first_seen,
+                }
+            )
+        if walked_at:
+            db.table("sections").insert(
+                {"site": "fmprc_en", "section": "legacy_press_conferences", "walked_at": walked_at}
+            )
+    store.close()
+
+
+def _links(name: str) -> list[str]:
+    return [entry["url"] for entry in _spider().listing_entries(_listing(name), _spider().site.listing)]
+
+
+def _walk(spider: FmprcEnSpider, name: str, page: int) -> tuple[list[str], list[str]]:
+    kwargs = {"pages": 13, "first": LISTING + "default.shtml"} if page else {}
+    requests = list(
+        spider.parse_listing(_listing(name), section="legacy_press_conferences", page=page, **kwargs)
+    )
+    return (
+        [r.url for r in requests if r.callback == spider.parse_statement],
+        [r.url for r in requests if r.callback == spider.parse_listing],
+    )
+
+
+def test_an_incremental_crawl_fetches_only_new_statements_and_stops_at_known_ones(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    newest = _links("default.shtml")
+    # a finished crawl stored everything but the 3 newest statements
+    _store_with(
+        db, newest[3:] + _links("default_1.shtml"), "2020-07-01T00:00:00+00:00", "2020-07-01T01:00:00+00:00"
+    )
+    spider = _spider(db)
+    statements, listings = _walk(spider, "default.shtml", 0)
+    assert statements == newest[:3] and listings == [LISTING + "default_1.shtml"]
+    statements, listings = _walk(spider, "default_1.shtml", 1)
+    assert statements == [] and listings == []  # page 2 holds only statements stored by the finished crawl
+    assert spider.walked_sections == {"legacy_press_conferences"}
+    assert spider.crawler.stats.get_value("statements/skipped_known") == 77
+
+
+def test_statements_stored_by_an_interrupted_crawl_do_not_stop_the_walk(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    # an earlier crawl stored page 1 and was killed: no walk of the section ever finished
+    _store_with(db, _links("default.shtml"), "2020-07-01T00:00:00+00:00", None)
+    statements, listings = _walk(_spider(db), "default.shtml", 0)
+    assert statements == [] and listings == [LISTING + "default_1.shtml"]
+    # the same after a finished walk, if the killed crawl came after it
+    db2 = tmp_path / "s2.db"
+    _store_with(db2, _links("default.shtml"), "2020-07-02T00:00:00+00:00", "2020-07-01T01:00:00+00:00")
+    statements, listings = _walk(_spider(db2), "default.shtml", 0)
+    assert statements == [] and listings == [LISTING + "default_1.shtml"]
+
+
+def test_recheck_refetches_the_newest_stored_statements(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    newest = _links("default.shtml")
+    _store_with(db, newest, "2020-07-01T00:00:00+00:00", "2020-07-01T01:00:00+00:00")
+    statements, listings = _walk(_spider(db, recheck="3"), "default.shtml", 0)
+    assert statements == newest[:3] and listings == []
+
+
+def test_a_backfill_fetches_only_statements_the_listing_dates_in_range_and_stops_past_since() -> None:
+    spider = _spider(since="2020-06-01", until="2020-06-30")
+    statements, listings = _walk(spider, "default.shtml", 0)  # July 3 … May 6, 2020
+    assert len(statements) == 20  # the press conferences of June 2020 on this page (June 30 … June 1)
+    assert statements[0] == LISTING + "t1793427.shtml" and statements[-1] == LISTING + "t1784867.shtml"
+    assert listings == [LISTING + "default_1.shtml"]
+    statements, listings = _walk(spider, "default_1.shtml", 1)  # April 2020 and older
+    assert statements == [] and listings == []
+    assert spider.walked_sections == set()  # a backfill never marks a section walked
+    assert spider.crawler.stats.get_value("statements/skipped_by_listing_date") == 60
+
+
+def test_recheck_must_be_a_number() -> None:
+    with pytest.raises(SpiderArgumentError, match="-a recheck='all' is not a whole number"):
+        _spider(recheck="all")

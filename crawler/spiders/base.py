@@ -12,7 +12,8 @@ import posixpath
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from collections import Counter
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
@@ -22,6 +23,8 @@ from twisted.python.failure import Failure
 
 from crawler.items import PageItem
 from crawler.sites.base import Listing, Site
+from pipelines.normalize import canonical_url, listing_date, statement_id
+from pipelines.store import Store, StoreError, known_statements, section_walked_at
 
 logger = logging.getLogger(__name__)
 
@@ -60,22 +63,32 @@ class StatementSpider(scrapy.Spider):
     it has (`Listing.page_count`), and every page is walked.
 
     Arguments:
-        since: ISO date; statements dated before it are not stored.
-        until: ISO date; statements dated after it are not stored.
+        since: ISO date; statements dated before it are not stored (a backfill).
+        until: ISO date; statements dated after it are not stored (a backfill).
+        recheck: N; also refetch the N newest stored statements of each section, to catch edits.
 
     Output: one `PageItem` per statement page, with hints: section, listing_url, listing_title, listing_date
     and neighbours (the entries listed just before and after it: url, title, date).
 
-    Stats: `statements/listing_pages`, `statements/statement_pages`, `statements/soft_404_listings` (listing
+    Stats: `statements/listing_pages`, `statements/listing_pages_announced`, `statements/section/<name>/links`,
+    `statements/skipped_known`, `statements/skipped_by_listing_date`, `statements/statement_pages`,
+    `statements/soft_404_listings` (listing
     pages that are error placeholders: a section moved), `statements/http_errors` (listing or
     statement pages answered with an HTTP error status), `statements/fetch_errors` (no response at all: DNS,
     connection, timeout, after Scrapy's retries).
     """
 
     site: ClassVar[Site]
-    arguments: ClassVar[tuple[str, ...]] = ("since", "until")
+    arguments: ClassVar[tuple[str, ...]] = ("since", "until", "recheck")
 
-    def __init__(self, *args: Any, since: str | None = None, until: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        since: str | None = None,
+        until: str | None = None,
+        recheck: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         unknown = sorted(set(kwargs) - {"name", "_job"})
         if unknown:
             raise SpiderArgumentError(
@@ -87,6 +100,12 @@ class StatementSpider(scrapy.Spider):
         self.until = parse_date_argument("until", until)
         if self.since and self.until and self.since > self.until:
             raise SpiderArgumentError(f"since ({self.since}) is after until ({self.until})")
+        if recheck is not None and not re.fullmatch(r"\d+", str(recheck)):
+            raise SpiderArgumentError(f"-a recheck={recheck!r} is not a whole number of statements")
+        self.recheck = int(recheck or 0)
+        self.rechecked: Counter[str] = Counter()
+        self.walked_sections: set[str] = set()
+        self._known_store: Store | None = None
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -171,8 +190,9 @@ class StatementSpider(scrapy.Spider):
                 return match.group(0)
         return None
 
-    def on_error(self, failure: Failure) -> None:
-        """Log a failed request on one line, without a traceback, and count it.
+    def on_error(self, failure: Failure) -> Iterator[scrapy.Request]:
+        """Log a failed request on one line, without a traceback, and count it; a failed listing page does not
+        end its section's walk: the next page is requested.
 
         An HTTP error status on a section's first listing page is logged at INFO (sections move or close:
         the recording of July 2020 holds only one of the five English sections); on any other page at WARNING.
@@ -187,13 +207,45 @@ class StatementSpider(scrapy.Spider):
             level = logging.INFO if entry_point else logging.WARNING
             what = "section entry point" if entry_point else "page"
             logger.log(level, "%s answered HTTP %d: %s", what, status, request.url)
-            return
-        stats.inc_value("statements/fetch_errors")
-        logger.error("fetching %s failed: %s", request.url, failure.getErrorMessage())
+        else:
+            stats.inc_value("statements/fetch_errors")
+            logger.error("fetching %s failed: %s", request.url, failure.getErrorMessage())
+        kwargs = request.cb_kwargs
+        if request.callback == self.parse_listing and kwargs.get("pages") is not None:
+            following = self._next_listing(
+                kwargs["section"], kwargs["page"], kwargs["pages"], kwargs["first"]
+            )
+            if following is not None:
+                yield following
 
-    def parse_listing(self, response: Response, section: str, page: int) -> Iterator[scrapy.Request]:
-        """Yield a request for every statement a listing page links to (with the listing's hints) and, from a
-        section's first page, one for every other listing page it announces."""
+    def _next_listing(self, section: str, page: int, pages: int, first: str) -> scrapy.Request | None:
+        """The request for a section's listing page after `page` (0-based), or None after the last one."""
+        if page + 1 >= pages:
+            return None
+        name = posixpath.basename(urlsplit(first).path) or "index.html"
+        stem, dot, suffix = name.rpartition(".")
+        listing = self.listing_rules(section)
+        return scrapy.Request(
+            urljoin(first, listing.page_url.format(n=page + 1, stem=stem, suffix=dot + suffix)),
+            callback=self.parse_listing,
+            errback=self.on_error,
+            cb_kwargs={"section": section, "page": page + 1, "pages": pages, "first": first},
+        )
+
+    def parse_listing(
+        self, response: Response, section: str, page: int, pages: int | None = None, first: str | None = None
+    ) -> Iterator[scrapy.Request]:
+        """Yield requests for the statements a listing page links to (with the listing's hints), then for the
+        section's next listing page, one page at a time, newest first, until the walk may stop:
+
+        - a crawl without `since`/`until` (incremental) fetches only statements not yet stored, and stops at the
+          first listing page whose statements are all stored, some of them since before the end of the last
+          crawl that walked the section (so an interrupted crawl is resumed, never taken for a complete one);
+        - a backfill (`since`/`until`) skips the statements the listing dates outside the range and stops at the
+          first listing page whose dated statements are all older than `since`;
+        - both stop at the last page the first one announces. `recheck` refetches the N newest stored
+          statements of each section anyway.
+        """
         if not isinstance(response, TextResponse):
             logger.warning("listing %s is not a text response: skipped", response.url)
             return
@@ -204,11 +256,28 @@ class StatementSpider(scrapy.Spider):
             level = logging.INFO if page == 0 else logging.WARNING
             logger.log(level, "listing %s is an error page (%s): skipped", response.url, placeholder)
             return
-        self.crawler.stats.inc_value("statements/listing_pages")
+        stats = self.crawler.stats
+        stats.inc_value("statements/listing_pages")
+        if pages is None:
+            pages, first = self.page_count(response, listing), response.url
+            stats.inc_value("statements/listing_pages_announced", pages)
         entries = self.listing_entries(response, listing)
+        stats.inc_value(f"statements/section/{section}/links", len(entries))
         if not entries:
             logger.warning("listing %s holds no statement link", response.url)
+        ids = [statement_id(canonical_url(entry["url"], self.site)) for entry in entries]
+        known = self.known_statements(ids)
+        dates = [listing_date(entry["date"], entry["title"], self.site) for entry in entries]
         for index, entry in enumerate(entries):
+            date = dates[index]
+            if self.backfill and date is not None and not self.in_range(date):
+                stats.inc_value("statements/skipped_by_listing_date")
+                continue
+            if ids[index] in known:
+                if self.rechecked[section] >= self.recheck:
+                    stats.inc_value("statements/skipped_known")
+                    continue
+                self.rechecked[section] += 1
             neighbours = [entries[i] for i in (index - 1, index + 1) if 0 <= i < len(entries)]
             hints = {
                 "section": section,
@@ -224,16 +293,66 @@ class StatementSpider(scrapy.Spider):
                 cb_kwargs={"hints": hints},
                 priority=STATEMENT_PRIORITY,
             )
-        if page == 0:
-            name = posixpath.basename(urlsplit(response.url).path) or "index.html"
-            stem, dot, suffix = name.rpartition(".")
-            for number in range(1, self.page_count(response, listing)):
-                yield scrapy.Request(
-                    response.urljoin(listing.page_url.format(n=number, stem=stem, suffix=dot + suffix)),
-                    callback=self.parse_listing,
-                    errback=self.on_error,
-                    cb_kwargs={"section": section, "page": number},
+        if page + 1 >= pages:
+            if not self.backfill:
+                self.walked_sections.add(section)
+            return
+        if self.backfill:
+            dated = [date for date in dates if date is not None]
+            if self.since and dated and max(dated) < self.since:
+                logger.info(
+                    "%s: page %d of %d is older than %s: the walk stops", section, page + 1, pages, self.since
                 )
+                return
+        elif entries and len(known) == len(entries):
+            walked_at = self.walked_at(section)
+            if walked_at is not None and any(seen <= walked_at for seen in known.values()):
+                logger.info(
+                    "%s: page %d of %d holds only stored statements: the walk stops", section, page + 1, pages
+                )
+                self.walked_sections.add(section)
+                return
+        following = self._next_listing(section, page, pages, first or response.url)
+        if following is not None:
+            yield following
+
+    @property
+    def backfill(self) -> bool:
+        """Whether the crawl is a backfill (a date range was asked for)."""
+        return self.since is not None or self.until is not None
+
+    def in_range(self, date: dt.date) -> bool:
+        """Whether a date is within `since`–`until` (inclusive; an open end admits everything)."""
+        return (self.since is None or date >= self.since) and (self.until is None or date <= self.until)
+
+    def _store(self) -> Store | None:
+        if self._known_store is None:
+            path = self.settings.get("STATEMENTS_DB") or "statements.db"
+            try:
+                self._known_store = Store(path, readonly=True)
+            except StoreError:
+                return None  # no database yet (or not ours: the store pipeline will say so)
+        return self._known_store
+
+    def known_statements(self, ids: list[str]) -> dict[str, str]:
+        """Which of these statement ids the database holds: id → first_seen_at."""
+        store = self._store()
+        if store is None or not store.db.table("statements").exists():
+            return {}
+        return known_statements(store, ids)
+
+    def walked_at(self, section: str) -> str | None:
+        """When a crawl last finished walking this section to its end (see `section_walked_at`), or None."""
+        store = self._store()
+        if store is None or not store.db.table("sections").exists():
+            return None
+        return section_walked_at(store, self.name, section)
+
+    def closed(self, reason: str) -> None:
+        """Close the read-only connection to the database."""
+        if self._known_store is not None:
+            self._known_store.close()
+            self._known_store = None
 
     def parse_statement(self, response: Response, hints: dict[str, Any]) -> Iterator[PageItem]:
         """Yield the statement page as a `PageItem`: URL, status, headers, body as received, and when it was
