@@ -10,9 +10,9 @@ import datetime as dt
 import logging
 import posixpath
 import re
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
-from collections import Counter
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
