@@ -61,5 +61,8 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 900,
 }
 
+EXTENSIONS = {"crawler.extensions.Progress": 500}
+PROGRESS_INTERVAL = 30  # seconds between progress lines; 0 turns them off
+
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -312,3 +312,18 @@ def test_a_backfill_fetches_only_statements_the_listing_dates_in_range_and_stops
 def test_recheck_must_be_a_number() -> None:
     with pytest.raises(SpiderArgumentError, match="-a recheck='all' is not a whole number"):
         _spider(recheck="all")
+
+
+def test_progress_line_gives_pages_statements_rate_and_time_left() -> None:
+    from crawler.extensions import progress_line
+
+    stats = {
+        "statements/listing_pages": 12,
+        "statements/listing_pages_announced": 67,
+        "statements/new": 470,
+        "statements/unchanged": 10,
+    }
+    assert progress_line(stats, 300) == (
+        "listing pages 12/67, statements stored 480 (470 new, 0 updated, 10 unchanged), 96/min, about 23 min left"
+    )
+    assert progress_line({}, 5) == "listing pages 0/0, statements stored 0 (0 new, 0 updated, 0 unchanged), 0/min"
