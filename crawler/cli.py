@@ -21,10 +21,11 @@ from tabulate import tabulate
 
 from crawler.items import PageItem
 from crawler.sites import SITES, UnknownSiteError, get_site
+from crawler.schedule import run_crawls
 from pipelines.extract import NotAStatement
 from pipelines.reparse import count_pages, process_page, reparse
 from pipelines.search import BadQuery, Filters, Hit, TurnHit, search, search_turns
-from pipelines.store import Store, StoreError, find_statement
+from pipelines.store import Store, StoreError, database_stats, find_statement
 
 db_option = click.option(
     "--db",
@@ -317,6 +318,131 @@ def turns_command(
             for t in turns
         ],
     )
+
+
+@main.command("crawl")
+@click.argument("sites", nargs=-1)
+@click.option("--all", "all_sites", is_flag=True, help="Crawl every site, one after another.")
+@db_option
+@click.option("--since", callback=_date, help="Backfill: only statements dated on or after this ISO date.")
+@click.option("--until", callback=_date, help="Backfill: only statements dated on or before this ISO date.")
+@click.option(
+    "--recheck",
+    type=click.IntRange(min=0),
+    help="Also refetch the N newest stored statements of each section.",
+)
+@click.option(
+    "--replay-warc",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Answer every request from this WARC file.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]),
+    default="WARNING",
+    show_default=True,
+    help="Scrapy's log level (INFO shows progress every 30 s).",
+)
+@click.option(
+    "--set",
+    "-s",
+    "settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A Scrapy setting, as `scrapy crawl -s`.",
+)
+def crawl_command(
+    sites: tuple[str, ...],
+    all_sites: bool,
+    db_path: Path,
+    since: dt.date | None,
+    until: dt.date | None,
+    recheck: int | None,
+    replay_warc: str | None,
+    log_level: str,
+    settings: tuple[str, ...],
+) -> None:
+    """Crawl SITES (spider names), or every site with --all, one after another in this process: the command
+    for cron and systemd timers.
+
+    Incremental unless --since/--until are given. Prints one summary line per site. Exits 1, with one line per
+    problem on stderr, when a site could not be crawled (it could not start, did not finish, or no listing page
+    could be read) or a section that yielded statement links in the site's previous run yields none.
+    """
+    if all_sites == bool(sites):
+        raise click.UsageError("name the sites to crawl, or give --all")
+    names = sorted(SITES) if all_sites else list(sites)
+    for name in names:
+        _site(click.get_current_context(), click.Argument(["sites"]), name)
+    if since and until and since > until:
+        raise click.BadParameter(f"--since {since} is after --until {until}")
+    arguments = {
+        key: str(value)
+        for key, value in {"since": since, "until": until, "recheck": recheck}.items()
+        if value is not None
+    }
+    overrides: dict[str, Any] = {}
+    for setting in settings:
+        name, equals, value = setting.partition("=")
+        if not equals or not name:
+            raise click.BadParameter(f"{setting!r} is not NAME=VALUE", param_hint="--set")
+        overrides[name] = value
+    overrides.update({"STATEMENTS_DB": str(db_path), "REPLAY_WARC": replay_warc, "LOG_LEVEL": log_level})
+    results = run_crawls(names, overrides, arguments)
+    for result in results:
+        if result.error is None:
+            click.echo(result.summary())
+    problems = [problem for result in results for problem in result.problems]
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        sys.exit(1)
+
+
+@main.command("stats")
+@db_option
+@click.option(
+    "--runs", default=10, show_default=True, type=click.IntRange(min=0), help="How many recent crawls."
+)
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def stats_command(db_path: Path, runs: int, output: str) -> None:
+    """What the database holds: statements per site, language, year and kind, their date range, and the
+    recent crawl runs with their counts."""
+    store = _open(db_path)
+    try:
+        report = database_stats(store, runs)
+    finally:
+        store.close()
+    if output == "json":
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"{report['statements']} statements, {report['turns']} turns, dated {report['first_date']} to {report['last_date']}"
+    )
+    for title, key, headers in (
+        ("per site and language", "by_site", ["site", "language", "statements", "first", "last"]),
+        ("per year", "by_year", ["year", "statements"]),
+        ("per kind", "by_kind", ["kind", "statements"]),
+    ):
+        click.echo(f"\n{title}:")
+        click.echo(tabulate([list(row.values()) for row in report[key]], headers=headers))
+    click.echo("\nrecent crawls:")
+    columns = [
+        "id",
+        "spider",
+        "started_at",
+        "finish_reason",
+        "new",
+        "updated",
+        "unchanged",
+        "rejected",
+        "soft_404s",
+        "listing_pages",
+        "statement_pages",
+        "fetch_errors",
+        "errors",
+    ]
+    click.echo(tabulate([[run.get(c) for c in columns] for run in report["crawls"]], headers=columns))
 
 
 @main.command("reparse")

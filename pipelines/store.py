@@ -531,6 +531,35 @@ def find_statement(store: Store, key: str) -> dict[str, Any] | None:
     return record
 
 
+def database_stats(store: Store, runs: int = 10) -> dict[str, Any]:
+    """What a database holds: statement and turn counts, date range, statements per site and language (with
+    their first and last date), per year and per kind, and the `runs` most recent `crawls` rows."""
+    db = store.db
+    first, last = db.execute("select min(date), max(date) from statements").fetchone()
+    return {
+        "statements": db.execute("select count(*) from statements").fetchone()[0],
+        "turns": db.execute("select count(*) from turns").fetchone()[0] if db.table("turns").exists() else 0,
+        "first_date": first,
+        "last_date": last,
+        "by_site": list(
+            db.query(
+                "select site, language, count(*) as statements, min(date) as first, max(date) as last"
+                " from statements group by site, language order by site"
+            )
+        ),
+        "by_year": list(
+            db.query(
+                "select coalesce(substr(date, 1, 4), 'undated') as year, count(*) as statements from statements"
+                " group by 1 order by 1"
+            )
+        ),
+        "by_kind": list(
+            db.query("select kind, count(*) as statements from statements group by kind order by 2 desc")
+        ),
+        "crawls": list(db.query("select * from crawls order by id desc limit ?", [runs])),
+    }
+
+
 def crawl_counts(stats: dict[str, Any]) -> dict[str, Any]:
     """The `crawls` columns a run's Scrapy stats give (see `StorePipeline` and the spiders for the keys)."""
     rejected = {
