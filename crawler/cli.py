@@ -20,8 +20,8 @@ import click
 from tabulate import tabulate
 
 from crawler.items import PageItem
-from crawler.sites import SITES, UnknownSiteError, get_site
 from crawler.schedule import run_crawls
+from crawler.sites import SITES, UnknownSiteError, get_site
 from pipelines.extract import NotAStatement
 from pipelines.reparse import count_pages, process_page, reparse
 from pipelines.search import BadQuery, Filters, Hit, TurnHit, search, search_turns

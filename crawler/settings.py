@@ -40,6 +40,12 @@ RETRY_TIMES = 3
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 COOKIES_ENABLED = False
+# Conditional GET: Scrapy's HTTP cache with the RFC 2616 policy stores each response with its validators
+# (ETag, Last-Modified) and revalidates it on the next fetch; a 304 is served from the cache and counts as
+# unchanged. Listing requests ask for revalidation every time (Cache-Control: max-age=0). Off in replay mode.
+HTTPCACHE_ENABLED = True
+HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
+HTTPCACHE_DIR = "httpcache"
 # A section's first listing page says how many pages follow; more than this is a broken page, not a section.
 MAX_LISTING_PAGES = 2000
 TELNETCONSOLE_ENABLED = False

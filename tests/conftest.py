@@ -98,15 +98,24 @@ def fixture_warc(path: Path, site: str = "fmprc_en") -> Path:
     return write_warc(path, responses)
 
 
-def run_crawl(spider: str, *args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
-    """Run `scrapy crawl SPIDER ARGS…` from the repository root in a subprocess; returns the finished process."""
+def crawl_command(spider: str, *args: str) -> list[str]:
+    """The command line of `scrapy crawl SPIDER ARGS…` with this interpreter."""
+    return [sys.executable, "-m", "scrapy", "crawl", spider, *args]
+
+
+def run_crawl(
+    spider: str, *args: str, timeout: int = 600, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `scrapy crawl SPIDER ARGS…` from the repository root in a subprocess (with `env` added to the
+    environment); returns the finished process."""
     return subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", spider, *args],
+        crawl_command(spider, *args),
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
+        env={**os.environ, **(env or {})},
     )
 
 

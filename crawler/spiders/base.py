@@ -36,6 +36,8 @@ class SpiderArgumentError(ValueError):
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+REVALIDATE = {"Cache-Control": "max-age=0"}
+"""Listing pages are always revalidated (HTTP cache, RFC 2616 policy): they change with every new statement."""
 STATEMENT_PRIORITY = 10
 """Statement pages go before further listing pages, so a crawl stores statements as it walks the listings."""
 
@@ -133,6 +135,7 @@ class StatementSpider(scrapy.Spider):
                 callback=self.parse_listing,
                 errback=self.on_error,
                 cb_kwargs={"section": section.name, "page": 0},
+                headers=REVALIDATE,
             )
 
     def listing_rules(self, section: str) -> Listing:
@@ -230,6 +233,7 @@ class StatementSpider(scrapy.Spider):
             callback=self.parse_listing,
             errback=self.on_error,
             cb_kwargs={"section": section, "page": page + 1, "pages": pages, "first": first},
+            headers=REVALIDATE,
         )
 
     def parse_listing(
