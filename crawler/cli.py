@@ -473,3 +473,7 @@ def reparse_command(db_path: Path, site: str | None) -> None:
 
 def _shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+if __name__ == "__main__":
+    main()

@@ -261,3 +261,39 @@ def test_press_conferences_are_split_into_turns(crawled, site: str, transcripts:
             is not None
         )
         assert bool(own) == has_question, row["url"]
+
+
+def test_a_backfill_stores_exactly_the_statements_the_listing_dates_in_the_range(
+    corpus: Path, tmp_path: Path
+) -> None:
+    db_path = tmp_path / "june.db"
+    warc = corpus / "fmprc-2020" / "fmprc-2020.warc.gz"
+    run = run_crawl(
+        "fmprc_zh",
+        "-a",
+        "since=2020-06-01",
+        "-a",
+        "until=2020-06-30",
+        "-s",
+        f"REPLAY_WARC={warc}",
+        "-s",
+        f"STATEMENTS_DB={db_path}",
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    folder = corpus / "fmprc-2020" / "www.fmprc.gov.cn" / "web" / "wjdt_674879" / "fyrbt_674889"
+    june = {
+        f"https://www.fmprc.gov.cn/web/wjdt_674879/fyrbt_674889/{name}"
+        for listing in folder.glob("default*.shtml")
+        for name, date in re.findall(
+            r'href="\./(t\d+\.shtml)"[^>]*>[^<]*</a>\((\d{4}-\d{2}-\d{2})\)', listing.read_text()
+        )
+        if date.startswith("2020-06")
+    }
+    db = sqlite3.connect(db_path)
+    assert {url for (url,) in db.execute("select url from statements")} == june and len(june) == 23
+    # no other statement page fetched; 3 of the 67 listing pages walked
+    assert db.execute("select statement_pages, listing_pages, out_of_range from crawls").fetchone() == (
+        23,
+        3,
+        0,
+    )

@@ -1,0 +1,76 @@
+"""`statements crawl`: sites in turn in one process, and the verdict a scheduled run gives cron."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from crawler.schedule import CrawlResult, judge
+from tests.conftest import REPO, fixture_pages, write_warc
+
+
+def test_judge_reports_what_a_scheduled_run_must_fail_on() -> None:
+    ok = CrawlResult(
+        "fmprc_en",
+        {
+            "finish_reason": "finished",
+            "statements/listing_pages": 1,
+            "statements/section/press_conferences/links": 40,
+        },
+    )
+    assert judge(ok, {"press_conferences": 40}) == []
+    quiet = CrawlResult("fmprc_en", {"finish_reason": "finished", "statements/listing_pages": 2})
+    assert judge(quiet, {"press_conferences": 40, "top_stories": 0}) == [
+        "fmprc_en: section press_conferences yielded no statement link (40 last time)"
+    ]
+    offline = CrawlResult("fmprc_en", {"finish_reason": "finished", "statements/fetch_errors": 9})
+    assert judge(offline, {}) == ["fmprc_en: no listing page could be read (9 requests failed)"]
+    killed = CrawlResult("fmprc_zh", {"finish_reason": "shutdown", "statements/listing_pages": 3})
+    assert judge(killed, {}) == ["fmprc_zh: the crawl ended with 'shutdown', not 'finished'"]
+    broken = CrawlResult("fmprc_zh", error="-a sinc is unknown")
+    assert judge(broken, {"x": 1}) == ["fmprc_zh: could not start: -a sinc is unknown"]
+
+
+def _warc(path: Path, without: str | None = None) -> Path:
+    responses = [
+        (
+            page.url,
+            200,
+            [(n, v) for n, vs in page.meta["headers"].items() for v in vs],
+            page.path.read_bytes(),
+        )
+        for site in ("fmprc_en", "fmprc_zh")
+        for page in fixture_pages(site)
+        if page.url != without
+    ]
+    return write_warc(path, responses)
+
+
+def _statements(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "crawler.cli", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_crawl_all_then_a_section_that_goes_quiet_fails_the_run(tmp_path: Path) -> None:
+    db = tmp_path / "statements.db"
+    warc = _warc(tmp_path / "site.warc.gz")
+    first = _statements("crawl", "--all", "--db", str(db), "--replay-warc", str(warc))
+    assert first.returncode == 0, first.stderr[-2000:]
+    lines = first.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["fmprc_en", "fmprc_zh"]
+    assert lines[0].startswith("fmprc_en: 25 new, 0 updated, 0 unchanged, 1 rejected;")
+    # the English press conference section has moved: its first listing page is gone
+    listing = "https://www.fmprc.gov.cn/eng/xw/fyrbt/lxjzh/index.html"
+    moved = _warc(tmp_path / "moved.warc.gz", without=listing)
+    second = _statements("crawl", "fmprc_en", "--db", str(db), "--replay-warc", str(moved))
+    assert second.returncode == 1
+    assert second.stderr.strip().splitlines()[-1] == (
+        "fmprc_en: section press_conferences yielded no statement link (3 last time)"
+    )
