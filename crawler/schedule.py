@@ -115,7 +115,9 @@ def run_crawls(sites: list[str], overrides: dict[str, Any], arguments: dict[str,
     from twisted.internet import defer
 
     install_reactor(settings.get("TWISTED_REACTOR"))
-    from twisted.internet import reactor
+    from twisted.internet import reactor as installed
+
+    reactor: Any = installed  # Twisted types the global reactor as an interface
 
     configure_logging(settings)
     runner = CrawlerRunner(settings)
@@ -137,6 +139,9 @@ def run_crawls(sites: list[str], overrides: dict[str, Any], arguments: dict[str,
             result.problems = judge(result, before)
             results.append(result)
 
-    sequence().addBoth(lambda _: reactor.stop())  # type: ignore[attr-defined]
-    reactor.run(installSignalHandlers=True)  # type: ignore[attr-defined]
+    def stop(_: Any) -> None:
+        reactor.stop()
+
+    sequence().addBoth(stop)
+    reactor.run(installSignalHandlers=True)
     return results
