@@ -241,6 +241,11 @@ class Store:
                     table.add_column(column, kind)
         for name, indexed, unique in INDEXES:
             db.table(name).create_index(indexed, unique=unique, if_not_exists=True)
+        hidden = {row[1] for row in db.execute("pragma table_xinfo(statements)")}
+        if "year" not in hidden:  # a column Datasette can facet on, computed from the date
+            db.execute(
+                "alter table statements add column year text generated always as (substr(date, 1, 4)) virtual"
+            )
         if not db.table("statements_fts").exists():
             db.table("statements").enable_fts(["title", "body"], create_triggers=True, tokenize="porter")
         if not db.table("turns_fts").exists():

@@ -383,3 +383,70 @@ def test_reparse_needs_an_existing_database(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"no database at {tmp_path / 'none.db'}" in result.stderr
     assert not (tmp_path / "none.db").exists()
+
+
+def test_export_jsonl_csv_and_parquet_with_filters(db_path: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "export",
+            "--db",
+            str(db_path),
+            "--site",
+            "fmprc_en",
+            "--since",
+            "2020-07-01",
+            "--until",
+            "2020-12-31",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    [record] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert record["url"].endswith("t1794629.shtml") and record["speakers"] == ["Zhao Lijian"]
+    assert list(record) == [
+        "id",
+        "site",
+        "language",
+        "url",
+        "title",
+        "kind",
+        "date",
+        "date_source",
+        "published_at",
+        "speakers",
+        "body",
+        "content_hash",
+        "first_seen_at",
+        "last_seen_at",
+        "version",
+    ]
+    assert result.stderr == "1 statements exported\n"
+    out = tmp_path / "zh.csv"
+    CliRunner().invoke(
+        main, ["export", "--db", str(db_path), "--format", "csv", "--language", "zh", "-o", str(out)]
+    )
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == 14 and rows[0]["date"] == "2016-11-15" and json.loads(rows[0]["speakers"]) == ["耿爽"]
+    parquet = tmp_path / "all.parquet"
+    result = CliRunner().invoke(
+        main, ["export", "--db", str(db_path), "--format", "parquet", "-o", str(parquet)]
+    )
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(parquet)
+    assert table.num_rows == 39 and table.column("speakers").type.value_type == "string"
+    refused = CliRunner().invoke(main, ["export", "--db", str(db_path), "--format", "parquet"])
+    assert refused.exit_code == 2 and "Parquet is binary: give a file with -o" in refused.stderr
+
+
+def test_stats(db_path: Path) -> None:
+    result = CliRunner().invoke(main, ["stats", "--db", str(db_path), "--format", "json"])
+    report = json.loads(result.stdout)
+    assert (report["statements"], report["first_date"], report["last_date"]) == (
+        39,
+        "2016-11-15",
+        "2026-09-26",
+    )
+    assert {row["site"]: row["statements"] for row in report["by_site"]} == {"fmprc_en": 25, "fmprc_zh": 14}
+    text = CliRunner().invoke(main, ["stats", "--db", str(db_path)])
+    assert text.stdout.startswith("39 statements, ")

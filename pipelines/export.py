@@ -1,0 +1,107 @@
+"""Export statements as JSON Lines, CSV or Parquet, streaming: rows go out in batches straight from the
+database cursor, so memory stays flat whatever the size of the database."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from typing import IO, Any
+
+from pipelines.search import Filters
+from pipelines.store import Store
+
+COLUMNS = (
+    "id",
+    "site",
+    "language",
+    "url",
+    "title",
+    "kind",
+    "date",
+    "date_source",
+    "published_at",
+    "speakers",
+    "body",
+    "content_hash",
+    "first_seen_at",
+    "last_seen_at",
+    "version",
+)
+"""Columns exported, in order (`speakers` is a list in JSON Lines and Parquet, a JSON array in CSV)."""
+
+BATCH = 2000
+"""Rows read from the database at a time."""
+
+
+def statement_rows(store: Store, filters: Filters = Filters()) -> Iterator[dict[str, Any]]:
+    """The statements matching `filters`, oldest date first (undated last), one dict per row, `speakers` a
+    list, read `BATCH` rows at a time."""
+    where, params = filters.sql()
+    cursor = store.db.execute(
+        f"select {', '.join(f's.{c}' for c in COLUMNS)} from statements s where 1{where}"
+        " order by s.date is null, s.date, s.id",
+        params,
+    )
+    while rows := cursor.fetchmany(BATCH):
+        for row in rows:
+            record = dict(zip(COLUMNS, row, strict=True))
+            record["speakers"] = json.loads(record["speakers"] or "[]")
+            yield record
+
+
+def export(store: Store, stream: IO[Any], fmt: str, filters: Filters = Filters()) -> int:
+    """Write the statements matching `filters` to `stream` as "jsonl", "csv" (text streams) or "parquet" (a
+    binary stream); returns the number of rows written.
+
+    Raises:
+        ValueError: an unknown format.
+        ImportError: "parquet" without pyarrow installed.
+    """
+    rows = statement_rows(store, filters)
+    count = 0
+    if fmt == "jsonl":
+        for count, record in enumerate(rows, start=1):  # noqa: B007  # count is the result
+            stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        writer = csv.DictWriter(stream, fieldnames=COLUMNS)
+        writer.writeheader()
+        for count, record in enumerate(rows, start=1):  # noqa: B007
+            writer.writerow({**record, "speakers": json.dumps(record["speakers"], ensure_ascii=False)})
+    elif fmt == "parquet":
+        count = _parquet(rows, stream)
+    else:
+        raise ValueError(f"unknown export format {fmt!r}: jsonl, csv or parquet")
+    return count
+
+
+def _parquet(rows: Iterator[dict[str, Any]], stream: IO[bytes]) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema(
+        [
+            (
+                column,
+                pa.list_(pa.string())
+                if column == "speakers"
+                else pa.int64()
+                if column == "version"
+                else pa.string(),
+            )
+            for column in COLUMNS
+        ]
+    )
+    count = 0
+    with pq.ParquetWriter(stream, schema) as writer:
+        batch: list[dict[str, Any]] = []
+        for record in rows:
+            batch.append(record)
+            if len(batch) == BATCH:
+                writer.write_batch(pa.RecordBatch.from_pylist(batch, schema=schema))
+                count += len(batch)
+                batch = []
+        if batch:
+            writer.write_batch(pa.RecordBatch.from_pylist(batch, schema=schema))
+            count += len(batch)
+    return count
