@@ -444,12 +444,12 @@ def export_command(
     try:
         if output is None:
             count = export(store, sys.stdout, fmt, filters)
+        elif fmt == "parquet":
+            with output.open("wb") as binary:
+                count = export(store, binary, fmt, filters)
         else:
-            with output.open(
-                "wb" if fmt == "parquet" else "w",
-                **({} if fmt == "parquet" else {"encoding": "utf-8", "newline": ""}),
-            ) as stream:
-                count = export(store, stream, fmt, filters)
+            with output.open("w", encoding="utf-8", newline="") as text:
+                count = export(store, text, fmt, filters)
     finally:
         store.close()
     click.echo(f"{count} statements exported", err=True)

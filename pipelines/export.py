@@ -34,10 +34,10 @@ BATCH = 2000
 """Rows read from the database at a time."""
 
 
-def statement_rows(store: Store, filters: Filters = Filters()) -> Iterator[dict[str, Any]]:
-    """The statements matching `filters`, oldest date first (undated last), one dict per row, `speakers` a
-    list, read `BATCH` rows at a time."""
-    where, params = filters.sql()
+def statement_rows(store: Store, filters: Filters | None = None) -> Iterator[dict[str, Any]]:
+    """The statements matching `filters` (all when None), oldest date first (undated last), one dict per row,
+    `speakers` a list, read `BATCH` rows at a time."""
+    where, params = (filters or Filters()).sql()
     cursor = store.db.execute(
         f"select {', '.join(f's.{c}' for c in COLUMNS)} from statements s where 1{where}"
         " order by s.date is null, s.date, s.id",
@@ -50,7 +50,7 @@ def statement_rows(store: Store, filters: Filters = Filters()) -> Iterator[dict[
             yield record
 
 
-def export(store: Store, stream: IO[Any], fmt: str, filters: Filters = Filters()) -> int:
+def export(store: Store, stream: IO[Any], fmt: str, filters: Filters | None = None) -> int:
     """Write the statements matching `filters` to `stream` as "jsonl", "csv" (text streams) or "parquet" (a
     binary stream); returns the number of rows written.
 
