@@ -20,6 +20,8 @@ from pipelines import cjk
 from pipelines.store import Store
 
 SNIPPET_CHARS = 40
+RANK_LIMIT = 10_000
+"""Most hits of a query ranked by relevance; beyond, only the newest are (see `search`)."""
 """Characters of context on each side of a hit in a CJK snippet."""
 
 
@@ -51,23 +53,24 @@ class Filters:
     since: dt.date | None = None
     until: dt.date | None = None
 
-    def sql(self) -> tuple[str, list[Any]]:
-        """The WHERE conditions on table `s` (statements) and their parameters."""
-        conditions, params = [], []
+    def sql(self) -> tuple[str, dict[str, Any]]:
+        """The WHERE conditions on table `s` (statements), each starting with " and ", and their named
+        parameters (:site, :language, :kind, :speaker, :since, :until)."""
+        conditions, params = [], {}
         for column in ("site", "language", "kind"):
             value = getattr(self, column)
             if value is not None:
-                conditions.append(f"s.{column} = ?")
-                params.append(value)
+                conditions.append(f"s.{column} = :{column}")
+                params[column] = value
         if self.speaker is not None:
-            conditions.append("exists (select 1 from json_each(s.speakers) where json_each.value = ?)")
-            params.append(self.speaker)
+            conditions.append("exists (select 1 from json_each(s.speakers) where json_each.value = :speaker)")
+            params["speaker"] = self.speaker
         if self.since is not None:
-            conditions.append("s.date >= ?")
-            params.append(self.since.isoformat())
+            conditions.append("s.date >= :since")
+            params["since"] = self.since.isoformat()
         if self.until is not None:
-            conditions.append("s.date <= ?")
-            params.append(self.until.isoformat())
+            conditions.append("s.date <= :until")
+            params["until"] = self.until.isoformat()
         return "".join(f" and {condition}" for condition in conditions), params
 
 
@@ -103,13 +106,26 @@ def _cjk_snippet(text: str, words: list[str]) -> str:
     return ("…" if left else "") + snippet.replace("\n\n", " ") + ("…" if right < len(text) else "")
 
 
-def search(store: Store, query: str, filters: Filters = Filters(), limit: int = 20) -> list[Hit]:
+def _run(store: Store, sql: str, params: dict[str, Any], query: str) -> list[tuple[Any, ...]]:
+    try:
+        return store.db.execute(sql, params).fetchall()
+    except sqlite3.OperationalError as error:
+        if any(sign in str(error) for sign in _QUERY_ERRORS):
+            raise BadQuery(f"{query!r} is not a valid full-text query ({error})") from None
+        raise
+
+
+def search(store: Store, query: str, filters: Filters | None = None, limit: int = 20) -> list[Hit]:
     """Statements matching `query` (see the module docstring), best first.
+
+    A word found in more than `RANK_LIMIT` statements is ranked among its newest `RANK_LIMIT` hits only
+    (statement rowids follow dates, see `pipelines.store.date_rowid`), widened until `limit` hits pass the
+    filters: ranking every hit of a word found in most statements is what makes full-text search slow.
 
     Args:
         store: the database (may be read only).
         query: words to find; FTS5 syntax for non-CJK queries.
-        filters: other conditions.
+        filters: other conditions (None: none).
         limit: most hits returned (≥ 1).
 
     Raises:
@@ -117,33 +133,52 @@ def search(store: Store, query: str, filters: Filters = Filters(), limit: int = 
     """
     if not query.strip():
         raise BadQuery("empty query")
-    where, params = filters.sql()
+    where, params = (filters or Filters()).sql()
+    params["limit"] = limit
     columns = "s.id, s.url, s.title, s.date, s.site, s.language, s.kind"
+    words: list[str] = []
     if cjk.has_cjk(query):
         words = query.split()
-        match = " ".join(cjk.match_phrase(word) for word in words)
+        table = "statements_fts_zh"
+        params["match"] = " ".join(cjk.match_phrase(word) for word in words)
         sql = (
             f"select {columns}, s.body from statements_fts_zh f join statements s on s.id = f.statement_id"
-            f" where statements_fts_zh match ?{where} order by bm25(statements_fts_zh), s.date desc limit ?"
+            f" where statements_fts_zh match :match and f.rowid >= :newest{where}"
+            f" order by bm25(statements_fts_zh), s.date desc limit :limit"
         )
     else:
-        words = []
-        match = query
-        # Rank every hit first, then make snippets for the few kept: snippet() is the costly part.
+        table = "statements_fts"
+        params["match"] = query
+        # Rank the hits first, then make snippets for the few kept: snippet() is the costly part.
         sql = (
             f"with best as (select s.rowid as hit, f.rank as rank, s.date as date from statements_fts f"
-            f" join statements s on s.rowid = f.rowid where statements_fts match ?1{where}"
-            f" order by f.rank, s.date desc limit ?)"
+            f" join statements s on s.rowid = f.rowid where statements_fts match :match and f.rowid >= :newest{where}"
+            f" order by f.rank, s.date desc limit :limit)"
             f" select {columns}, snippet(statements_fts, -1, '[', ']', '…', 16) from best"
             f" join statements_fts f on f.rowid = best.hit join statements s on s.rowid = best.hit"
-            f" where statements_fts match ?1 order by best.rank, best.date desc"
+            f" where statements_fts match :match order by best.rank, best.date desc"
         )
-    try:
-        rows = store.db.execute(sql, [match, *params, limit]).fetchall()
-    except sqlite3.OperationalError as error:
-        if any(sign in str(error) for sign in _QUERY_ERRORS):
-            raise BadQuery(f"{query!r} is not a valid full-text query ({error})") from None
-        raise
+    found = _run(
+        store,
+        f"select count(*) from (select rowid from {table} where {table} match :match limit :cap)",
+        {"match": params["match"], "cap": RANK_LIMIT + 1},
+        query,
+    )[0][0]
+    cap = RANK_LIMIT
+    while True:
+        newest = None
+        if found > cap:
+            newest = _run(
+                store,
+                f"select rowid from {table} where {table} match :match order by rowid desc"
+                f" limit 1 offset :offset",
+                {"match": params["match"], "offset": cap - 1},
+                query,
+            )[0][0]
+        rows = _run(store, sql, {**params, "newest": newest if newest is not None else -(2**63)}, query)
+        if newest is None or len(rows) >= limit:
+            break
+        cap *= 8
     hits = []
     for row in rows:
         snippet = _cjk_snippet(f"{row[2]}\n\n{row[7]}", words) if words else row[7]
@@ -177,7 +212,7 @@ class TurnHit:
 def search_turns(
     store: Store,
     query: str | None = None,
-    filters: Filters = Filters(),
+    filters: Filters | None = None,
     outlet: str | None = None,
     role: str | None = None,
     limit: int = 100,
@@ -196,19 +231,20 @@ def search_turns(
     Raises:
         BadQuery: the query is empty or its FTS5 syntax is invalid.
     """
+    filters = filters or Filters()
     speaker = filters.speaker
     where, params = dataclasses.replace(filters, speaker=None).sql()
+    params["limit"] = limit
     if speaker is not None:
-        where += " and t.speaker = ? collate nocase"
-        params.append(speaker)
+        where += " and t.speaker = :turn_speaker collate nocase"
+        params["turn_speaker"] = speaker
     if outlet is not None:
-        where += " and instr(lower(t.outlet), lower(?)) > 0"
-        params.append(outlet)
+        where += " and instr(lower(t.outlet), lower(:outlet)) > 0"
+        params["outlet"] = outlet
     if role is not None:
-        where += " and t.role = ?"
-        params.append(role)
+        where += " and t.role = :role"
+        params["role"] = role
     source = "turns t"
-    match: list[str] = []
     if query is not None:
         if not query.strip():
             raise BadQuery("empty query")
@@ -216,23 +252,18 @@ def search_turns(
             source = (
                 "turns_fts_zh f join turns t on t.statement_id = f.statement_id and t.position = f.position"
             )
-            where += " and turns_fts_zh match ?"
-            match = [" ".join(cjk.match_phrase(word) for word in query.split())]
+            where += " and turns_fts_zh match :match"
+            params["match"] = " ".join(cjk.match_phrase(word) for word in query.split())
         else:
             source = "turns_fts f join turns t on t.rowid = f.rowid"
-            where += " and turns_fts match ?"
-            match = [query]
+            where += " and turns_fts match :match"
+            params["match"] = query
     sql = (
         "select t.statement_id, s.url, s.date, s.site, t.position, t.role, t.speaker, t.outlet, t.follow_up, t.text"
         f" from {source} join statements s on s.id = t.statement_id where 1{where}"
-        " order by s.date desc, s.id, t.position limit ?"
+        " order by s.date desc, s.id, t.position limit :limit"
     )
-    try:
-        rows = store.db.execute(sql, [*params, *match, limit]).fetchall()
-    except sqlite3.OperationalError as error:
-        if any(sign in str(error) for sign in _QUERY_ERRORS):
-            raise BadQuery(f"{query!r} is not a valid full-text query ({error})") from None
-        raise
+    rows = _run(store, sql, params, query or "")
     return [
         TurnHit(statement_id, url, date, site, position, role, speaker, outlet, bool(follow_up), text)
         for statement_id, url, date, site, position, role, speaker, outlet, follow_up, text in rows

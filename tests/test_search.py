@@ -175,3 +175,26 @@ def test_translations_link_press_conferences_and_twins_without_dates(tmp_path) -
     ]
     assert link_translations(store, "fmprc_en") == 0  # already linked
     store.close()
+
+
+def test_rowids_follow_dates_so_that_common_words_rank_only_their_newest_hits(
+    store: Store, monkeypatch
+) -> None:
+    from pipelines import search as search_module
+
+    dated = store.db.execute("select date from statements where date is not null order by rowid").fetchall()
+    assert [d for (d,) in dated] == sorted(d for (d,) in dated)
+    newest_two = {
+        row[0]
+        for row in store.db.execute(
+            "select s.id from statements_fts f join statements s on s.rowid = f.rowid"
+            " where statements_fts match 'China' order by f.rowid desc limit 2"
+        )
+    }
+    assert len(search(store, "China", limit=100)) > 10
+    monkeypatch.setattr(search_module, "RANK_LIMIT", 2)
+    [hit] = search(store, "China", limit=1)
+    assert hit.id in newest_two
+    # a filter that none of the newest hits passes widens the window until enough do
+    older = search(store, "China", Filters(until=dt.date(2018, 12, 31)), limit=3)
+    assert len(older) == 3 and all(hit.date <= "2018-12-31" for hit in older)
