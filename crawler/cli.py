@@ -443,13 +443,10 @@ def export_command(
     filters = Filters(site=site, language=language, kind=kind, speaker=speaker, since=since, until=until)
     try:
         if output is None:
-            count = export(store, sys.stdout, fmt, filters)
-        elif fmt == "parquet":
-            with output.open("wb") as binary:
-                count = export(store, binary, fmt, filters)
+            count = export(store, sys.stdout.buffer, fmt, filters)
         else:
-            with output.open("w", encoding="utf-8", newline="") as text:
-                count = export(store, text, fmt, filters)
+            with output.open("wb") as stream:
+                count = export(store, stream, fmt, filters)
     finally:
         store.close()
     click.echo(f"{count} statements exported", err=True)

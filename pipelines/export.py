@@ -1,12 +1,17 @@
 """Export statements as JSON Lines, CSV or Parquet, streaming: rows go out in batches straight from the
-database cursor, so memory stays flat whatever the size of the database."""
+database cursor, in rowid order (which is date order, `pipelines.store.date_rowid`: no sort), so memory stays
+flat whatever the size of the database. JSON is written by orjson (several times faster than the standard
+library's encoder on long texts)."""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterator
 from typing import IO, Any
+
+import orjson
 
 from pipelines.search import Filters
 from pipelines.store import Store
@@ -35,39 +40,41 @@ BATCH = 2000
 
 
 def statement_rows(store: Store, filters: Filters | None = None) -> Iterator[dict[str, Any]]:
-    """The statements matching `filters` (all when None), oldest date first (undated last), one dict per row,
-    `speakers` a list, read `BATCH` rows at a time."""
+    """The statements matching `filters` (all when None) in rowid order (undated first, then by date), one dict
+    per row, `speakers` a list, read `BATCH` rows at a time."""
     where, params = (filters or Filters()).sql()
     cursor = store.db.execute(
-        f"select {', '.join(f's.{c}' for c in COLUMNS)} from statements s where 1{where}"
-        " order by s.date is null, s.date, s.id",
+        f"select {', '.join(f's.{c}' for c in COLUMNS)} from statements s where 1{where} order by s.rowid",
         params,
     )
     while rows := cursor.fetchmany(BATCH):
         for row in rows:
             record = dict(zip(COLUMNS, row, strict=True))
-            record["speakers"] = json.loads(record["speakers"] or "[]")
+            record["speakers"] = orjson.loads(record["speakers"] or "[]")
             yield record
 
 
-def export(store: Store, stream: IO[Any], fmt: str, filters: Filters | None = None) -> int:
-    """Write the statements matching `filters` to `stream` as "jsonl", "csv" (text streams) or "parquet" (a
-    binary stream); returns the number of rows written.
+def export(store: Store, stream: IO[bytes], fmt: str, filters: Filters | None = None) -> int:
+    """Write the statements matching `filters` to the binary `stream` as "jsonl", "csv" (UTF-8) or "parquet";
+    returns the number of rows written.
 
     Raises:
         ValueError: an unknown format.
-        ImportError: "parquet" without pyarrow installed.
     """
     rows = statement_rows(store, filters)
     count = 0
     if fmt == "jsonl":
         for count, record in enumerate(rows, start=1):  # noqa: B007  # count is the result
-            stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+            stream.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
     elif fmt == "csv":
-        writer = csv.DictWriter(stream, fieldnames=COLUMNS)
-        writer.writeheader()
+        text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
+        writer = csv.writer(text)
+        writer.writerow(COLUMNS)
         for count, record in enumerate(rows, start=1):  # noqa: B007
-            writer.writerow({**record, "speakers": json.dumps(record["speakers"], ensure_ascii=False)})
+            record["speakers"] = json.dumps(record["speakers"], ensure_ascii=False)
+            writer.writerow(record.values())
+        text.flush()
+        text.detach()
     elif fmt == "parquet":
         count = _parquet(rows, stream)
     else:
