@@ -276,7 +276,7 @@ def show_command(statement: str, db_path: Path, output: str) -> None:
 )
 @click.option("--speaker", help='Only turns by this speaker: "Zhao Lijian", "赵立坚".')
 @click.option(
-    "--role", type=click.Choice(["question", "answer", "statement"]), help="Only turns of this role."
+    "--role", type=click.Choice(["question", "answer", "statement", "note"]), help="Only turns of this role."
 )
 @click.option("--site", callback=_site, help="Only this site (spider name).")
 @click.option("--language", help="Only this language (ISO 639-1: en, zh).")

@@ -48,7 +48,7 @@ class Turn:
 
     Attributes:
         position: 0-based order in the transcript.
-        role: "question", "answer" or "statement".
+        role: "question", "answer", "statement" (announcements before the first question) or "note" (framing: time stamps, "END").
         speaker: who speaks, for answers and statements (the spokesperson), else None.
         outlet: for questions, the news outlet as the page writes it ("CCTV", "Reuters", "中央电视台",
             "《北京青年报》"), or None where the page names none ("Q:", "问：").
@@ -77,7 +77,7 @@ class Statement:
         title: title, whitespace normalized, NFC.
         kind: press_conference, remarks, speech, meeting, statement, interview or news.
         date: ISO date (YYYY-MM-DD) in the site's time zone (Asia/Shanghai for China MFA), or None.
-        date_source: how `date` was found: title, page, lead, inferred or none (after a crawl, "translation"
+        date_source: how `date` was found: title, page, lead, closing, inferred or none (after a crawl, "translation"
             when a translation's date replaced an inferred one).
         published_at: ISO 8601 date-time with offset where the page gives a time, else None.
         speakers: names of the people speaking, in order of appearance.

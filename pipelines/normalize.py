@@ -4,9 +4,9 @@
   stripped (leading indentation goes) and put in NFC; zero-width characters are dropped; a first paragraph
   repeating the title and paragraphs that are site boilerplate are dropped.
 - Dates (ISO 8601, in the site's time zone, Asia/Shanghai for China MFA), in order: the title; the page's date
-  element; the lead sentence; inferred from what the page and the crawl offer (photo file names named after
+  element; the lead sentence; the closing line ("December 6, 2021, Minsk"); inferred from what the page and the crawl offer (photo file names named after
   their upload date, the listing's date, the dates of neighbouring listing entries nearest by document number);
-  never from the URL. `date_source` records which: title, page, lead, inferred, or none.
+  never from the URL. `date_source` records which: title, page, lead, closing, inferred, or none.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class DateFound:
 
     Attributes:
         date: ISO date (YYYY-MM-DD) in the site's time zone, or None.
-        source: title, page, lead, inferred or none.
+        source: title, page, lead, closing, inferred or none.
         published_at: ISO 8601 date-time with the site's UTC offset where the page gives a time, else None.
     """
 
@@ -160,11 +160,13 @@ def _image_dates(image_names: list[str], site: Site) -> list[dt.date]:
 
 
 def _full_date(text: str | None, site: Site) -> dt.date | None:
+    """A full date in a listing's text: a date as the site's pages write them ("2020-07-03", "April 06, 2016"),
+    else a date as its titles write them."""
     if not text:
         return None
-    match = _PAGE_DATE.search(text)
-    if match:
-        return _safe_date(int(match["year"]), int(match["month"]), int(match["day"]))
+    found = _page_date(text, site)
+    if found is not None and found.date is not None:
+        return dt.date.fromisoformat(found.date)
     parts = parse_date_parts(text, site.title_dates, site)
     return parts.full() if parts else None
 
@@ -198,7 +200,9 @@ def _nearest_year(month: int, day: int, evidence: dt.date) -> dt.date | None:
     return min(candidates, key=lambda candidate: abs(candidate - evidence)) if candidates else None
 
 
-def find_date(page: PageItem, extracted: Extracted, title: str, lead: str | None, site: Site) -> DateFound:
+def find_date(
+    page: PageItem, extracted: Extracted, title: str, lead: str | None, site: Site, closing: str | None = None
+) -> DateFound:
     """Find a statement's date, by the order in this module's docstring.
 
     A title that gives month and day but no year ("… Regular Press Conference on September 10", fmprc.gov.cn
@@ -223,6 +227,9 @@ def find_date(page: PageItem, extracted: Extracted, title: str, lead: str | None
     lead_parts = parse_date_parts(lead, site.lead_dates, site) if lead else None
     if lead_parts and (day := lead_parts.full()):
         return DateFound(day.isoformat(), "lead")
+    closing_parts = parse_date_parts(closing, site.closing_dates, site) if closing else None
+    if closing_parts and (day := closing_parts.full()):
+        return DateFound(day.isoformat(), "closing")
 
     listing_date = _full_date(hints.get("listing_date"), site) or _full_date(hints.get("listing_title"), site)
     images = _image_dates(extracted.image_names, site)
@@ -332,7 +339,7 @@ def normalize(page: PageItem, extracted: Extracted, site: Site) -> Statement:
     if not paragraphs:
         raise NotAStatement("empty-body", "no paragraph left after boilerplate removal")
     lead = paragraphs[0]
-    found = find_date(page, extracted, title, lead, site)
+    found = find_date(page, extracted, title, lead, site, closing=paragraphs[-1])
     url = canonical_url(page.url, site)
     body = "\n\n".join(paragraphs)
     return Statement(

@@ -225,7 +225,7 @@ def search_turns(
             Chinese words found wherever they occur); None for all turns.
         filters: conditions on the statement (site, language, kind, date range); `speaker` is the turn's speaker.
         outlet: only questions whose outlet contains this text (case-insensitive).
-        role: only turns of this role (question, answer, statement).
+        role: only turns of this role (question, answer, statement, note).
         limit: most turns returned (≥ 1).
 
     Raises:

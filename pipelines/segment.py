@@ -1,19 +1,25 @@
-"""Segment pipeline: a transcript's paragraphs → turns (question, answer, statement), with speaker and outlet.
+"""Segment pipeline: a transcript's paragraphs → turns (question, answer, statement, note), with speaker and
+outlet.
 
 A turn starts at a paragraph that opens with a label the site's `TurnRules` recognise, and runs until the next
 one; paragraphs without a label continue the current turn (answers run over many paragraphs). Labels, in order:
 
+- framing (time stamps "1:55 P.M. EDT", "END", whitehouse.gov) → note, no speaker;
 - a follow-up ("Follow-up:", "追问：", "彭博社记者追问：") → question, follow_up, outlet where it is named;
-- a bare question ("Q:", "问：") or a journalist ("Journalist:", "会后有记者问及：") → question, no outlet;
+- a bare question ("Q:", "问：", "Q  Okay, Josh.") or a journalist ("Journalist:", "会后有记者问及：") → question,
+  no outlet;
 - a bare answer ("A:", "答：") → answer by the statement's spokesperson (its first speaker);
 - a speaker's name ("Zhao Lijian:", "赵立坚：", "Hua chunying:") → answer by that speaker;
+- a speaker's label in the site's form ("MR. EARNEST:") → answer by the speaker it stands for ("Josh Earnest",
+  see `TurnRules.speaker_label`);
 - an outlet ("Reuters:", "Beijing Youth Daily:", "中央电视台记者：") → question by that outlet. A label is an outlet
   when it looks like one (`TurnRules.outlet`), or, where the site says so, when it is short and in bold: bold
   is one signal, never the only one, since the pages misplace and split `<b>` (t1794629).
 
 A bold paragraph without a label right after an answer, ending in a question mark, also starts a question.
-Paragraphs before the first label are the spokesperson's announcements (role "statement"). A statement with no
-question and no answer gets no turns. The turns' texts, joined by a blank line, are exactly the body.
+Paragraphs before the first label are the spokesperson's announcements (role "statement"), or framing (role
+"note") where the site says so (`TurnRules.preamble`). A statement with no question and no answer gets no turns.
+The turns' texts, joined by a blank line, are exactly the body.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ MAX_BOLD_OUTLET_WORDS = 6
 
 
 def _known_speakers(statement: Statement, site: Site) -> dict[str, str]:
-    """Case-folded name → name as written, for every name an answer may be labelled with."""
+    """Case-folded name → name as stored, for every name an answer may be labelled with."""
     names: dict[str, str] = {}
     for native, latin in site.speaker_names.items():
         names[native.casefold()] = native if site.language != "en" else latin
@@ -41,33 +47,56 @@ def _known_speakers(statement: Statement, site: Site) -> dict[str, str]:
     return names
 
 
+_HONORIFIC_WORDS = re.compile(r"[\w'’-]+")
+
+
+def _label_speaker(label: str, speakers: dict[str, str], statement: Statement) -> str:
+    """The name a capitalised speaker label stands for (see `TurnRules.speaker_label`): the statement's
+    speaker with the label's last word as surname, the site's name for the label, else the label in title
+    case."""
+    known = speakers.get(label.casefold())
+    if known is not None:
+        return known
+    words = _HONORIFIC_WORDS.findall(label)
+    surname = words[-1].casefold() if words else ""
+    for name in statement.speakers:
+        parts = _HONORIFIC_WORDS.findall(name)
+        if parts and parts[-1].casefold() == surname and len(parts) > 1:
+            return name
+    return " ".join(word[:1].upper() + word[1:].lower() for word in label.split())
+
+
 def _outlet(label: str, rules: TurnRules, bold: bool) -> str | None:
     if rules.not_outlet is not None and rules.not_outlet.fullmatch(label):
         return None
-    match = rules.outlet.fullmatch(label)
+    match = rules.outlet.fullmatch(label) if rules.outlet is not None else None
     if match:
-        return match.group("outlet") or label
+        return match.groupdict().get("outlet") or label
     if rules.bold_outlets and bold and len(label.split()) <= MAX_BOLD_OUTLET_WORDS and label[:1].isupper():
         return label
     return None
 
 
 def _opening(
-    text: str, bold: bool, rules: TurnRules, speakers: dict[str, str], spokesperson: str | None
+    text: str, bold: bool, rules: TurnRules, speakers: dict[str, str], statement: Statement
 ) -> tuple[str, str | None, str | None, bool] | None:
     """(role, speaker, outlet, follow_up) when the paragraph opens a turn, else None."""
-    match = rules.follow_up.match(text)
+    if rules.note is not None and rules.note.fullmatch(text):
+        return "note", None, None, False
+    match = rules.follow_up.match(text) if rules.follow_up is not None else None
     if match:
         return "question", None, match.groupdict().get("outlet") or None, True
-    if rules.question.match(text) or rules.journalist.match(text):
+    if rules.question.match(text) or (rules.journalist is not None and rules.journalist.match(text)):
         return "question", None, None, False
-    if rules.answer.match(text):
-        return "answer", spokesperson, None, False
+    if rules.answer is not None and rules.answer.match(text):
+        return "answer", statement.speakers[0] if statement.speakers else None, None, False
     match = rules.label.match(text)
     if match:
         label = match.group("label").strip()
         if label.casefold() in speakers:
             return "answer", speakers[label.casefold()], None, False
+        if rules.speaker_label is not None and rules.speaker_label.fullmatch(label):
+            return "answer", _label_speaker(label, speakers, statement), None, False
         outlet = _outlet(label, rules, bold)
         if outlet is not None:
             return "question", None, outlet, False
@@ -89,7 +118,7 @@ def segment(statement: Statement, site: Site) -> list[Turn]:
     bold = statement.bold or [False] * len(statement.paragraphs)
     groups: list[tuple[str, str | None, str | None, bool, list[str]]] = []
     for text, is_bold in zip(statement.paragraphs, bold, strict=False):
-        opening = _opening(text, is_bold, rules, speakers, spokesperson)
+        opening = _opening(text, is_bold, rules, speakers, statement)
         if (
             opening is None
             and is_bold
@@ -102,6 +131,8 @@ def segment(statement: Statement, site: Site) -> list[Turn]:
             groups.append((*opening, [text]))
         elif groups:
             groups[-1][4].append(text)
+        elif rules.preamble == "note":
+            groups.append(("note", None, None, False, [text]))
         else:
             groups.append(("statement", spokesperson, None, False, [text]))
     if not any(role in ("question", "answer") for role, *_ in groups):
@@ -112,12 +143,24 @@ def segment(statement: Statement, site: Site) -> list[Turn]:
     ]
 
 
+def turn_speakers(statement: Statement, turns: list[Turn]) -> list[str]:
+    """The statement's speakers (from its title or lead) followed by those its turns name that they lack, in
+    order of first turn: "speakers from the title and the labels"."""
+    names = list(statement.speakers)
+    for turn in turns:
+        if turn.role == "answer" and turn.speaker and turn.speaker not in names:
+            names.append(turn.speaker)
+    return names
+
+
 class SegmentPipeline:
-    """Item pipeline: fills `Statement.turns` of each statement whose site has turn rules."""
+    """Item pipeline: fills `Statement.turns` of each statement whose site has turn rules, and adds the
+    speakers its turns name to `Statement.speakers`."""
 
     def process_item(self, item: Any) -> Any:
         """Segment a normalized page item; other items pass through."""
         if not isinstance(item, PageItem) or item.statement is None:
             return item
         item.statement.turns = segment(item.statement, get_site(item.site))
+        item.statement.speakers = turn_speakers(item.statement, item.statement.turns)
         return item

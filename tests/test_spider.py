@@ -10,14 +10,16 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from crawler.items import PageItem
-from crawler.spiders.base import SpiderArgumentError
-from crawler.spiders.fmprc_en import FmprcEnSpider
+from crawler.spiders.base import SpiderArgumentError, StatementSpider
+from crawler.spiders.sites import SPIDERS
 from tests.conftest import FIXTURES
+
+FmprcEnSpider = SPIDERS["fmprc_en"]
 
 LISTING = "https://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/"
 
 
-def _spider(db: Path | None = None, settings: dict | None = None, **arguments: str) -> FmprcEnSpider:
+def _spider(db: Path | None = None, settings: dict | None = None, **arguments: str) -> StatementSpider:
     crawler = get_crawler(
         FmprcEnSpider, settings_dict={"STATEMENTS_DB": str(db or "/nonexistent/none.db"), **(settings or {})}
     )
@@ -169,7 +171,7 @@ def test_errors_are_logged_on_one_line_at_a_level_that_fits(caplog: pytest.LogCa
 
 
 def test_chinese_listing_gives_each_link_its_date() -> None:
-    from crawler.spiders.fmprc_zh import FmprcZhSpider
+    FmprcZhSpider = SPIDERS["fmprc_zh"]
 
     crawler = get_crawler(FmprcZhSpider)
     crawler._apply_settings()
@@ -249,7 +251,7 @@ def _links(name: str) -> list[str]:
     return [entry["url"] for entry in _spider().listing_entries(_listing(name), _spider().site.listing)]
 
 
-def _walk(spider: FmprcEnSpider, name: str, page: int) -> tuple[list[str], list[str]]:
+def _walk(spider: StatementSpider, name: str, page: int) -> tuple[list[str], list[str]]:
     kwargs = {"pages": 13, "first": LISTING + "default.shtml"} if page else {}
     requests = list(
         spider.parse_listing(_listing(name), section="legacy_press_conferences", page=page, **kwargs)

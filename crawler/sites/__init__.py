@@ -1,15 +1,44 @@
-"""Site modules: one per press office and language. `SITES` maps spider names to their declarations."""
+"""Site modules: one per press office and language. `SITES` maps spider names to their declarations.
+
+Every module of this package that defines `SITE` (a `crawler.sites.base.Site`) is a site: adding a press office
+is adding its module (see README, "Adding a site"). Modules without `SITE` hold what several sites share
+(`fmprc` for both China MFA sites) or the declarations themselves (`base`).
+"""
 
 from __future__ import annotations
 
-from crawler.sites import fmprc_en, fmprc_zh
-from crawler.sites.base import Site
+import importlib
+import pkgutil
 
-SITES: dict[str, Site] = {site.name: site for site in (fmprc_en.SITE, fmprc_zh.SITE)}
+from crawler.sites.base import Site
 
 
 class UnknownSiteError(KeyError):
     """Raised for a site name that no site module declares."""
+
+
+def _discover() -> dict[str, Site]:
+    """The `SITE` of every module of this package, by name, sorted.
+
+    Raises:
+        TypeError: a module's `SITE` is not a `Site`.
+        ValueError: two modules declare sites of the same name.
+    """
+    found: dict[str, Site] = {}
+    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda info: info.name):
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        site = getattr(module, "SITE", None)
+        if site is None:
+            continue
+        if not isinstance(site, Site):
+            raise TypeError(f"{module.__name__}.SITE is a {type(site).__name__}, not a Site")
+        if site.name in found:
+            raise ValueError(f"two site modules declare the site {site.name!r}")
+        found[site.name] = site
+    return found
+
+
+SITES: dict[str, Site] = _discover()
 
 
 def get_site(name: str) -> Site:

@@ -53,21 +53,34 @@ class Template:
 class Listing:
     """How a site's listing pages list statements and paginate.
 
+    A listing paginates in one of two ways: its first page announces how many pages there are (`page_count`,
+    pages named by `page_url`: fmprc.gov.cn's `default_1.shtml`), or each page links to the next (`next_page`:
+    the White House's "››" link to `?page=2`, the Prime Minister of Japan's list of monthly archives). A listing
+    with neither is one page.
+
     Attributes:
-        entry: CSS selector of the `<a>` elements that link to statements.
-        statement_url: regex a resolved link must match to be a statement page (others are ignored).
+        entry: CSS selector of the `<a>` elements that link to statements (within `entry_block`, where set).
+        statement_url: regex a resolved link's path must match to be a statement page (others are ignored).
         page_count: regex on the listing page's source whose first group that matched is the number of
-            listing pages.
+            listing pages; None where pages do not announce it.
         page_url: format of listing page n (n ≥ 1) relative to the first page, with `{n}`, `{stem}` and
             `{suffix}` (the first page's file name split at its dot: "default", ".shtml").
-        entry_date: regex on the text around a link (its parent element) whose named groups give the listing
-            date of the entry; None where listings show no dates.
+        next_page: where `page_count` is None, a CSS selector ending in `@attribute` of the links to further
+            listing pages, in the page's order: the walk goes on to the first one after the page's own URL (or
+            the first one, when the page's own URL is not among them). None: no next page.
+        entry_block: CSS selector of the element that holds one entry (its link and its date), where the date is
+            not next to the link (`div.views-row` on whitehouse.gov); None: the link's parent element.
+        entry_date: regex on the text of the entry (its `entry_block`, else the link's parent element) whose
+            match is the listing date of the entry, read as the site reads page dates ("(2020-07-03)",
+            "April 06, 2016"); None where listings show no dates.
     """
 
     entry: str
     statement_url: re.Pattern[str]
-    page_count: re.Pattern[str]
+    page_count: re.Pattern[str] | None = None
     page_url: str = "{stem}_{n}{suffix}"
+    next_page: str | None = None
+    entry_block: str | None = None
     entry_date: re.Pattern[str] | None = None
 
 
@@ -91,25 +104,39 @@ class TurnRules:
     """How a site's transcripts mark who speaks: regexes over the start of a paragraph.
 
     Attributes:
-        question: a question with no outlet named ("Q:", "问：").
-        answer: an answer by the statement's spokesperson ("A:", "答：").
+        question: a question with no outlet named ("Q:", "问：", the White House's "Q" and spaces).
+        label: a paragraph that opens with a label and a colon; group `label` is the label.
+        answer: an answer by the statement's spokesperson ("A:", "答："); None where answers are always
+            labelled with a name.
         follow_up: a follow-up question ("Follow-up:", "追问："); group `outlet` where it names one.
         journalist: a journalist speaking with no outlet named ("Journalist:", "会后有记者问及：").
-        label: a paragraph that opens with a label and a colon; group `label` is the label.
         outlet: how a label that names a news outlet looks (`fullmatch` on the label); group `outlet` is the
-            outlet as written when it is only part of the label ("路透社记者" → "路透社").
+            outlet as written when it is only part of the label ("路透社记者" → "路透社"). None: labels never
+            name outlets.
         not_outlet: labels that look like outlets but are not (times such as "Between 00:00").
         bold_outlets: whether a short label in bold that is no speaker's name counts as an outlet.
+        speaker_label: how a label that names a speaker looks when the name is not known in advance
+            (`fullmatch` on the label): the White House's capitals, "MR. EARNEST", "SECRETARY KERRY". Such a label
+            takes the full name of the statement's speaker with the same surname ("MR. EARNEST" → "Josh
+            Earnest" when the title names him), else the site's name for it (`Site.speaker_names`: "THE
+            PRESIDENT" → "Barack Obama"), else the label in title case ("Senior Administration Official").
+        note: paragraphs that are not speech but the transcript's framing (`fullmatch`): time stamps ("1:55 P.M.
+            EDT"), "END"; they make turns of role "note", with no speaker.
+        preamble: the role of the paragraphs before the first labelled one: "statement" (the spokesperson's
+            announcements, fmprc.gov.cn) or "note" (the place and time a transcript opens with, whitehouse.gov).
     """
 
     question: re.Pattern[str]
-    answer: re.Pattern[str]
-    follow_up: re.Pattern[str]
-    journalist: re.Pattern[str]
     label: re.Pattern[str]
-    outlet: re.Pattern[str]
+    answer: re.Pattern[str] | None = None
+    follow_up: re.Pattern[str] | None = None
+    journalist: re.Pattern[str] | None = None
+    outlet: re.Pattern[str] | None = None
     not_outlet: re.Pattern[str] | None = None
     bold_outlets: bool = True
+    speaker_label: re.Pattern[str] | None = None
+    note: re.Pattern[str] | None = None
+    preamble: str = "statement"
 
 
 @dataclass(frozen=True)
@@ -130,6 +157,8 @@ class Site:
         page_dates: regexes over the page's date element, named groups `year`, `month`, `day` and optional
             `hour`, `minute` (a time makes `published_at`, in `timezone`); ISO-like numeric dates are always read.
         lead_dates: regexes over the first paragraph, same groups (year required).
+        closing_dates: regexes over the last paragraph, same groups (year required): a statement signed with
+            its date ("December 6, 2021, Minsk", mfa.gov.by).
         month_names: lower-case month name or abbreviation → month number, for `month` groups that are words.
         speaker_patterns: regexes over the title; each named group `name` is a speaker.
         lead_speaker_patterns: regexes over the first paragraph, used when the title names no speaker; they
@@ -150,8 +179,9 @@ class Site:
             path form that links to a page gives one URL.
         translation_sites: names of the sites that publish the same statements in another language; after a
             crawl, statements are linked to their translations there (see `pipelines.translations`).
-        speaker_names: a speaker's name as this site writes it → in Latin script, as the other language's site
-            writes it ("赵立坚" → "Zhao Lijian"), to match translations.
+        speaker_names: a speaker's name or label as this site writes it → the name stored: in Latin script, as the
+            other language's site writes it ("赵立坚" → "Zhao Lijian", to match translations), or the person a
+            transcript label stands for ("THE PRESIDENT" → "Barack Obama").
         turns: how transcripts mark questions and answers; None where the site publishes no transcripts.
     """
 
@@ -166,6 +196,7 @@ class Site:
     templates: tuple[Template, ...]
     title_dates: tuple[re.Pattern[str], ...] = ()
     lead_dates: tuple[re.Pattern[str], ...] = ()
+    closing_dates: tuple[re.Pattern[str], ...] = ()
     month_names: dict[str, int] = field(default_factory=dict)
     speaker_patterns: tuple[re.Pattern[str], ...] = ()
     lead_speaker_patterns: tuple[re.Pattern[str], ...] = ()

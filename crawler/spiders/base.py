@@ -62,12 +62,14 @@ class StatementSpider(scrapy.Spider):
     """Crawl a site's statement sections.
 
     Sections: the site module's `sections`; each is a listing whose first page announces how many pages
-    it has (`Listing.page_count`), and every page is walked.
+    it has (`Listing.page_count`) or whose pages link to the next (`Listing.next_page`).
 
     Arguments:
         since: ISO date; statements dated before it are not stored (a backfill).
         until: ISO date; statements dated after it are not stored (a backfill).
         recheck: N; also refetch the N newest stored statements of each section, to catch edits.
+        listing: URL of a listing page to walk (with the pages after it) instead of the site's sections: an
+            archive page the sections do not start from (the Prime Minister of Japan's December 2021 list).
 
     Output: one `PageItem` per statement page, with hints: section, listing_url, listing_title, listing_date
     and neighbours (the entries listed just before and after it: url, title, date).
@@ -81,7 +83,7 @@ class StatementSpider(scrapy.Spider):
     """
 
     site: ClassVar[Site]
-    arguments: ClassVar[tuple[str, ...]] = ("since", "until", "recheck")
+    arguments: ClassVar[tuple[str, ...]] = ("since", "until", "recheck", "listing")
 
     def __init__(
         self,
@@ -89,6 +91,7 @@ class StatementSpider(scrapy.Spider):
         since: str | None = None,
         until: str | None = None,
         recheck: str | None = None,
+        listing: str | None = None,
         **kwargs: Any,
     ) -> None:
         unknown = sorted(set(kwargs) - {"name", "_job"})
@@ -105,6 +108,9 @@ class StatementSpider(scrapy.Spider):
         if recheck is not None and not re.fullmatch(r"\d+", str(recheck)):
             raise SpiderArgumentError(f"-a recheck={recheck!r} is not a whole number of statements")
         self.recheck = int(recheck or 0)
+        if listing is not None and urlsplit(listing).scheme not in ("http", "https"):
+            raise SpiderArgumentError(f"-a listing={listing!r} is not an http(s) URL")
+        self.listing = listing
         self.rechecked: Counter[str] = Counter()
         self.walked_sections: set[str] = set()
         self._known_store: Store | None = None
@@ -129,14 +135,28 @@ class StatementSpider(scrapy.Spider):
         """Yield the first listing page of every section of the site."""
         if not self.settings.get("REPLAY_WARC") and "noreply" in self.settings.get("USER_AGENT", ""):
             logger.warning("set STATEMENTS_CONTACT to your e-mail address or URL before crawling a live site")
-        for section in self.site.sections:
+        starts = [(section.name, section.url) for section in self.site.sections]
+        if self.listing is not None:
+            starts = [(self.listing_section(self.listing), self.listing)]
+        for name, url in starts:
             yield scrapy.Request(
-                section.url,
+                url,
                 callback=self.parse_listing,
                 errback=self.on_error,
-                cb_kwargs={"section": section.name, "page": 0},
+                cb_kwargs={"section": name, "page": 0},
                 headers=REVALIDATE,
             )
+
+    def listing_section(self, url: str) -> str:
+        """The section a listing URL given as argument belongs to: the declared section whose first page's
+        folder holds it (deepest first), else "listing"."""
+        folders = sorted(
+            self.site.sections, key=lambda section: len(posixpath.dirname(section.url)), reverse=True
+        )
+        for section in folders:
+            if url.startswith(posixpath.dirname(section.url) + "/"):
+                return section.name
+        return "listing"
 
     def listing_rules(self, section: str) -> Listing:
         """The listing rules of a section: its own where it has some, else the site's."""
@@ -150,23 +170,41 @@ class StatementSpider(scrapy.Spider):
         and date (the listing's date text for the entry, or None)."""
         entries: list[dict[str, Any]] = []
         seen: set[str] = set()
-        for link in response.css(listing.entry):
-            url = response.urljoin(link.attrib["href"].strip())
+        if listing.entry_block is not None:
+            links = [
+                (link, block)
+                for block in response.css(listing.entry_block)
+                for link in block.css(listing.entry)
+            ]
+        else:
+            links = [(link, None) for link in response.css(listing.entry)]
+        for link, block in links:
+            href = link.attrib.get("href")
+            if not href:
+                continue
+            url = response.urljoin(href.strip())
             if not listing.statement_url.search(urlsplit(url).path) or url in seen:
                 continue
             seen.add(url)
             date = None
             if listing.entry_date is not None:
-                around = " ".join(link.xpath("..//text()").getall())
+                around = " ".join(
+                    (block if block is not None else link)
+                    .xpath(".//text()" if block is not None else "..//text()")
+                    .getall()
+                )
                 match = listing.entry_date.search(around)
                 date = match.group(0) if match else None
             title = _SPACES.sub(" ", " ".join(link.css("::text").getall())).strip()
             entries.append({"url": url, "title": title, "date": date})
         return entries
 
-    def page_count(self, response: TextResponse, listing: Listing) -> int:
+    def page_count(self, response: TextResponse, listing: Listing) -> int | None:
         """Number of listing pages the first page announces: 1 (with a warning) when it announces none, at most
-        the `MAX_LISTING_PAGES` setting (with a warning), since a broken page may announce millions."""
+        the `MAX_LISTING_PAGES` setting (with a warning), since a broken page may announce millions; None where
+        the listing does not announce its pages (`Listing.page_count` is None)."""
+        if listing.page_count is None:
+            return None
         match = listing.page_count.search(response.text)
         if match is None:
             logger.warning("no page count on listing %s: only its first page is walked", response.url)
@@ -205,16 +243,22 @@ class StatementSpider(scrapy.Spider):
         stats = self.crawler.stats
         if failure.check(HttpError):
             stats.inc_value("statements/http_errors")
-            status = failure.value.response.status
+            response = failure.value.response
             entry_point = request.cb_kwargs.get("page") == 0
             level = logging.INFO if entry_point else logging.WARNING
             what = "section entry point" if entry_point else "page"
-            logger.log(level, "%s answered HTTP %d: %s", what, status, request.url)
+            if "replay-missing" in response.flags:
+                stats.inc_value("statements/replay_missing")
+                logger.log(level, "%s is missing from the recording: %s", what, request.url)
+            else:
+                logger.log(level, "%s answered HTTP %d: %s", what, response.status, request.url)
         else:
             stats.inc_value("statements/fetch_errors")
             logger.error("fetching %s failed: %s", request.url, failure.getErrorMessage())
         kwargs = request.cb_kwargs
         if request.callback == self.parse_listing and kwargs.get("pages") is not None:
+            # Pages counted from the first one: the walk skips the failed page. Pages that link to the next one
+            # end their walk here, since the failed page held the link.
             following = self._next_listing(
                 kwargs["section"], kwargs["page"], kwargs["pages"], kwargs["first"]
             )
@@ -247,8 +291,8 @@ class StatementSpider(scrapy.Spider):
           crawl that walked the section (so an interrupted crawl is resumed, never taken for a complete one);
         - a backfill (`since`/`until`) skips the statements the listing dates outside the range and stops at the
           first listing page whose dated statements are all older than `since`;
-        - both stop at the last page the first one announces. `recheck` refetches the N newest stored
-          statements of each section anyway.
+        - both stop at the last page the first one announces, or at the first page that links to no next one.
+          `recheck` refetches the N newest stored statements of each section anyway.
         """
         if not isinstance(response, TextResponse):
             logger.warning("listing %s is not a text response: skipped", response.url)
@@ -262,9 +306,10 @@ class StatementSpider(scrapy.Spider):
             return
         stats = self.crawler.stats
         stats.inc_value("statements/listing_pages")
-        if pages is None:
+        if page == 0:
             pages, first = self.page_count(response, listing), response.url
-            stats.inc_value("statements/listing_pages_announced", pages)
+            if pages is not None:
+                stats.inc_value("statements/listing_pages_announced", pages)
         entries = self.listing_entries(response, listing)
         stats.inc_value(f"statements/section/{section}/links", len(entries))
         if not entries:
@@ -297,28 +342,60 @@ class StatementSpider(scrapy.Spider):
                 cb_kwargs={"hints": hints},
                 priority=STATEMENT_PRIORITY,
             )
-        if page + 1 >= pages:
-            if not self.backfill:
+        following = self._following_listing(response, listing, section, page, pages, first or response.url)
+        if following is None:
+            if not self.backfill and self.listing is None:
                 self.walked_sections.add(section)
             return
         if self.backfill:
             dated = [date for date in dates if date is not None]
             if self.since and dated and max(dated) < self.since:
-                logger.info(
-                    "%s: page %d of %d is older than %s: the walk stops", section, page + 1, pages, self.since
-                )
+                logger.info("%s: page %d is older than %s: the walk stops", section, page + 1, self.since)
                 return
         elif entries and len(known) == len(entries):
             walked_at = self.walked_at(section)
             if walked_at is not None and any(seen <= walked_at for seen in known.values()):
-                logger.info(
-                    "%s: page %d of %d holds only stored statements: the walk stops", section, page + 1, pages
-                )
-                self.walked_sections.add(section)
+                logger.info("%s: page %d holds only stored statements: the walk stops", section, page + 1)
+                if self.listing is None:
+                    self.walked_sections.add(section)
                 return
-        following = self._next_listing(section, page, pages, first or response.url)
-        if following is not None:
-            yield following
+        yield following
+
+    def _following_listing(
+        self, response: TextResponse, listing: Listing, section: str, page: int, pages: int | None, first: str
+    ) -> scrapy.Request | None:
+        """The request for the listing page after this one: the next of the announced pages, or the page the
+        `next_page` links lead to; None after the last one, or past `MAX_LISTING_PAGES` (with a warning)."""
+        if pages is not None:
+            return self._next_listing(section, page, pages, first)
+        if listing.next_page is None:
+            return None
+        css, _, attribute = listing.next_page.rpartition("@")
+        candidates = [
+            response.urljoin(value.strip())
+            for value in response.css(css).xpath(f"@{attribute}").getall()
+            if value.strip()
+        ]
+        own = canonical_url(response.url, self.site)
+        positions = [index for index, url in enumerate(candidates) if canonical_url(url, self.site) == own]
+        following = candidates[positions[0] + 1 :] if positions else candidates
+        if not following:
+            return None
+        limit = self.settings.getint("MAX_LISTING_PAGES")
+        if limit and page + 1 >= limit:
+            logger.warning(
+                "%s: the listing goes on after page %d; the walk stops there (MAX_LISTING_PAGES)",
+                section,
+                page + 1,
+            )
+            return None
+        return scrapy.Request(
+            following[0],
+            callback=self.parse_listing,
+            errback=self.on_error,
+            cb_kwargs={"section": section, "page": page + 1, "pages": None, "first": first},
+            headers=REVALIDATE,
+        )
 
     @property
     def backfill(self) -> bool:
