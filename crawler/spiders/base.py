@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from parsel import Selector, SelectorList
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -170,15 +171,17 @@ class StatementSpider(scrapy.Spider):
         and date (the listing's date text for the entry, or None)."""
         entries: list[dict[str, Any]] = []
         seen: set[str] = set()
+        # Each link with the element whose text holds its date: its entry block, else its parent.
+        links: list[tuple[Selector, SelectorList[Selector]]]
         if listing.entry_block is not None:
             links = [
-                (link, block)
+                (link, SelectorList([block]))
                 for block in response.css(listing.entry_block)
                 for link in block.css(listing.entry)
             ]
         else:
-            links = [(link, None) for link in response.css(listing.entry)]
-        for link, block in links:
+            links = [(link, link.xpath("..")) for link in response.css(listing.entry)]
+        for link, around in links:
             href = link.attrib.get("href")
             if not href:
                 continue
@@ -188,12 +191,7 @@ class StatementSpider(scrapy.Spider):
             seen.add(url)
             date = None
             if listing.entry_date is not None:
-                around = " ".join(
-                    (block if block is not None else link)
-                    .xpath(".//text()" if block is not None else "..//text()")
-                    .getall()
-                )
-                match = listing.entry_date.search(around)
+                match = listing.entry_date.search(" ".join(around.xpath(".//text()").getall()))
                 date = match.group(0) if match else None
             title = _SPACES.sub(" ", " ".join(link.css("::text").getall())).strip()
             entries.append({"url": url, "title": title, "date": date})
