@@ -23,15 +23,19 @@ def progress_line(stats: dict[str, Any], elapsed: float) -> str:
 
     Example: "listing pages 12/67, statements stored 480 (480 new, 0 updated, 0 unchanged), 96/min, about
     4 min left". The estimate assumes the walk goes to the last announced page (an incremental crawl that stops
-    early takes less).
+    early takes less); listings whose pages only link to the next one announce nothing, so neither total nor
+    estimate is shown for them ("listing pages 115, …").
     """
     walked = stats.get("statements/listing_pages", 0)
     announced = stats.get("statements/listing_pages_announced", 0)
     new, updated, unchanged = (stats.get(f"statements/{key}", 0) for key in ("new", "updated", "unchanged"))
     stored = new + updated + unchanged
     minutes = max(elapsed / 60, 1e-9)
+    pages = (
+        f"{walked}/{announced}" if announced else str(walked)
+    )  # listings that link to the next page announce none
     line = (
-        f"listing pages {walked}/{announced}, statements stored {stored} ({new} new, {updated} updated,"
+        f"listing pages {pages}, statements stored {stored} ({new} new, {updated} updated,"
         f" {unchanged} unchanged), {stored / minutes:.0f}/min"
     )
     if walked and announced > walked:

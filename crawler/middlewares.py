@@ -21,6 +21,8 @@ from w3lib.url import canonicalize_url
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import ChunkedDataReader
 
+from pipelines.normalize import canonical_url
+
 logger = logging.getLogger(__name__)
 
 
@@ -132,17 +134,20 @@ class WarcArchive:
 class WarcReplayMiddleware:
     """Downloader middleware: serve every request from the WARC file named by the `REPLAY_WARC` setting.
 
-    A URL missing from the archive gets an empty 404 response (flag "replay-missing"); a record cut short (a
+    A URL the archive lacks is looked up again in its canonical form for the spider's site (`canonical_url`:
+    a page requested at obamawhitehouse.archives.gov replays from its recording at www.whitehouse.gov). A URL
+    missing from the archive gets an empty 404 response (flag "replay-missing"); a record cut short (a
     truncated archive) fails the request like a broken download (TruncatedRecord). A recorded body larger
     than `DOWNLOAD_MAXSIZE` (or the request's `download_maxsize` meta) is dropped with a warning, as Scrapy's
     download handlers do; `DOWNLOAD_WARNSIZE` logs a warning. The WARC-Date of the record is put in the
     request's meta as `fetched_at`. Not configured (disabled) when `REPLAY_WARC` is empty.
     """
 
-    def __init__(self, archive: WarcArchive, maxsize: int, warnsize: int) -> None:
+    def __init__(self, archive: WarcArchive, maxsize: int, warnsize: int, crawler: Any = None) -> None:
         self.archive = archive
         self.maxsize = maxsize
         self.warnsize = warnsize
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> WarcReplayMiddleware:
@@ -152,11 +157,17 @@ class WarcReplayMiddleware:
         archive = WarcArchive(path)
         logger.info("replaying %d recorded responses from %s", len(archive), path)
         return cls(
-            archive, crawler.settings.getint("DOWNLOAD_MAXSIZE"), crawler.settings.getint("DOWNLOAD_WARNSIZE")
+            archive,
+            crawler.settings.getint("DOWNLOAD_MAXSIZE"),
+            crawler.settings.getint("DOWNLOAD_WARNSIZE"),
+            crawler,
         )
 
     def process_request(self, request: Request) -> Response:
         recorded = self.archive.get(request.url)
+        site = getattr(self.crawler.spider, "site", None) if self.crawler is not None else None
+        if recorded is None and site is not None:
+            recorded = self.archive.get(canonical_url(request.url, site))
         if recorded is None:
             return Response(request.url, status=404, request=request, flags=["replay-missing"])
         maxsize = request.meta.get("download_maxsize", self.maxsize)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import posixpath
+import re
 from typing import Any, NamedTuple, NoReturn
 from urllib.parse import urljoin, urlsplit
 
@@ -112,6 +113,7 @@ class Paragraph(NamedTuple):
 
 
 _Piece = tuple[str, bool]
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 
 
 def _paragraph(pieces: list[_Piece]) -> Paragraph:
@@ -120,7 +122,9 @@ def _paragraph(pieces: list[_Piece]) -> Paragraph:
     return Paragraph(text, bold)
 
 
-def split_paragraphs(container: Tag, single_br_splits: bool) -> list[Paragraph]:
+def split_paragraphs(
+    container: Tag, single_br_splits: bool, blank_line_splits: bool = False
+) -> list[Paragraph]:
     """Split an element's text into paragraphs at block elements and `<br>` runs.
 
     Args:
@@ -128,6 +132,7 @@ def split_paragraphs(container: Tag, single_br_splits: bool) -> list[Paragraph]:
         single_br_splits: whether one `<br>` ends a paragraph (else it is a space); two or more (with only
             whitespace between) always do. On fmprc.gov.cn a single `<br>` separates paragraphs (t1678295:
             "…self-entertaining. <br>Second, Mr Hunt says…").
+        blank_line_splits: whether a blank line inside a text node counts as two `<br>` (plain-text bodies).
 
     Returns:
         Paragraphs in document order, raw text (whitespace not normalized) with their bold flag; paragraphs
@@ -166,7 +171,14 @@ def split_paragraphs(container: Tag, single_br_splits: bool) -> list[Paragraph]:
             bold -= 1
         elif isinstance(node, NavigableString):
             if type(node) is NavigableString:  # subclasses are comments, doctypes, CDATA, …
-                lines[-1].append((str(node), bold > 0))
+                text = str(node)
+                if blank_line_splits and "\n" in text:
+                    first, *rest = _BLANK_LINE.split(text)
+                    lines[-1].append((first, bold > 0))
+                    for piece in rest:
+                        lines.extend(([], [(piece, bold > 0)]))
+                else:
+                    lines[-1].append((text, bold > 0))
         elif isinstance(node, Tag):
             if node.name == "br":
                 lines.append([])
@@ -235,7 +247,7 @@ def extract(page: PageItem, site: Site) -> Extracted:
     soup = BeautifulSoup(
         lxml.html.tostring(container, encoding="unicode", with_tail=False), "lxml", huge_tree=True
     )
-    paragraphs = split_paragraphs(soup.body or soup, template.single_br_splits)
+    paragraphs = split_paragraphs(soup.body or soup, template.single_br_splits, template.blank_line_splits)
     if not paragraphs:
         raise NotAStatement("empty-body", "the body container holds no text")
 

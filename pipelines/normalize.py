@@ -251,11 +251,15 @@ def find_speakers(title: str, lead: str | None, site: Site) -> list[str]:
     """Names of the people speaking, from the title, else from the lead sentence.
 
     The site's title speaker patterns are searched in the title; if none matches, its lead speaker patterns in
-    the lead. Names keep their order of first appearance and appear once. Examples (fmprc.gov.cn): "Foreign
+    the lead; in the title, only before `Site.title_speakers_end`. Names keep their order of first appearance
+    and appear once. Examples (fmprc.gov.cn): "Foreign
     Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3, 2020" → ["Zhao Lijian"]; "Wang Yi:
     …" → ["Wang Yi"]; a lead "On July 16, 2020, State Councilor and Foreign Minister Wang Yi met …" →
     ["Wang Yi"].
     """
+    end = site.title_speakers_end.search(title) if site.title_speakers_end is not None else None
+    if end is not None:
+        title = title[: end.start()]
     for text, patterns in ((title, site.speaker_patterns), (lead or "", site.lead_speaker_patterns)):
         found = sorted(
             (match.start("name"), match.group("name"))
@@ -307,18 +311,22 @@ def content_hash(title: str, body: str) -> str:
 
 
 def clean_paragraphs(raw: list[str], title: str, site: Site) -> list[tuple[int, str]]:
-    """Normalize paragraph texts and drop the empty ones, a first paragraph that repeats the title, and
-    paragraphs that are wholly site boilerplate ("Print", "Suggest to a friend:", …).
+    """Normalize paragraph texts, split them where the site says a paragraph ran into the next
+    (`Site.paragraph_breaks`), and drop the empty ones, a first paragraph that repeats the title, and paragraphs
+    that are wholly site boilerplate ("Print", "Suggest to a friend:", …).
 
     Returns:
-        (index in `raw`, normalized text) of each paragraph kept, in order.
+        (index in `raw`, normalized text) of each paragraph kept, in order; the pieces of a split paragraph share
+        its index.
     """
     kept = []
     for index, text in enumerate(raw):
         text = clean_text(text)
-        if not text or any(pattern.fullmatch(text) for pattern in site.boilerplate_paragraphs):
-            continue
-        kept.append((index, text))
+        pieces = site.paragraph_breaks.split(text) if site.paragraph_breaks is not None and text else [text]
+        for piece in pieces:
+            if not piece or any(pattern.fullmatch(piece) for pattern in site.boilerplate_paragraphs):
+                continue
+            kept.append((index, piece))
     if kept and kept[0][1].casefold() == title.casefold():
         kept.pop(0)
     return kept

@@ -63,7 +63,14 @@ def _label_speaker(label: str, speakers: dict[str, str], statement: Statement) -
         parts = _HONORIFIC_WORDS.findall(name)
         if parts and parts[-1].casefold() == surname and len(parts) > 1:
             return name
-    return " ".join(word[:1].upper() + word[1:].lower() for word in label.split())
+    return " ".join(_title_case(word) for word in label.split())
+
+
+def _title_case(word: str) -> str:
+    """A word of a capitalised label in title case: "EARNEST" → "Earnest", "MCDONOUGH" → "McDonough"."""
+    if len(word) > 3 and word[:2].casefold() == "mc" and word[2:].isupper():
+        return "Mc" + word[2:].capitalize()
+    return word[:1].upper() + word[1:].lower()
 
 
 def _outlet(label: str, rules: TurnRules, bold: bool) -> str | None:

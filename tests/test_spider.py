@@ -150,7 +150,7 @@ def test_errors_are_logged_on_one_line_at_a_level_that_fits(caplog: pytest.LogCa
         assert list(spider.on_error(_failure(request, error))) == []
     assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
         ("INFO", f"section entry point answered HTTP 404: {entry.url}"),
-        ("WARNING", f"page answered HTTP 503: {statement.url}"),
+        ("WARNING", f"statement page answered HTTP 503: {statement.url}"),
         (
             "ERROR",
             f"fetching {statement.url} failed: DNS lookup failed: no results for hostname lookup: www.fmprc.gov.cn.",

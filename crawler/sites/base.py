@@ -31,6 +31,9 @@ class Template:
         breadcrumb: CSS selector of the breadcrumb ("Home > …"), recorded for information, never in the body.
         remove: CSS selectors of boilerplate inside the body container, removed before paragraphs are read.
         single_br_splits: whether one `<br>` ends a paragraph (two or more always do).
+        blank_line_splits: whether a blank line in the text itself (a newline, nothing but spaces, a newline) ends
+            a paragraph: bodies pasted as plain text, with no `<br>` or `<p>` (whitehouse.gov, the briefing of
+            May 1, 2015).
         end: CSS selector of an element every complete page has after the body (the footer); a page without
             it was cut off in transfer and is rejected rather than stored short. None: no check.
         translations: (language code, selector with `@href`) of each link the page has to its own translation.
@@ -45,6 +48,7 @@ class Template:
     breadcrumb: str | None = None
     remove: tuple[str, ...] = ()
     single_br_splits: bool = True
+    blank_line_splits: bool = False
     end: str | None = None
     translations: tuple[tuple[str, str], ...] = ()
 
@@ -161,6 +165,9 @@ class Site:
             its date ("December 6, 2021, Minsk", mfa.gov.by).
         month_names: lower-case month name or abbreviation → month number, for `month` groups that are words.
         speaker_patterns: regexes over the title; each named group `name` is a speaker.
+        title_speakers_end: where the part of a title that names its speakers ends: speaker patterns are searched
+            in the title before its first match (whitehouse.gov: "… Jay Carney en route Paterson, New Jersey"
+            names a place after "en route"); None: the whole title.
         lead_speaker_patterns: regexes over the first paragraph, used when the title names no speaker; they
             should match only the subject of the lead sentence ("On July 16, 2020, State Councilor and Foreign
             Minister Wang Yi met …"), not everyone it names.
@@ -170,6 +177,9 @@ class Site:
         image_date: regex over image file names in the body whose groups `year`, `month`, `day` give the
             upload date.
         boilerplate_paragraphs: regexes; a body paragraph that matches one in full is dropped.
+        paragraph_breaks: regex matching, inside a paragraph, the space where a new paragraph starts (the space
+            is dropped): transcripts whose turns ran together into one paragraph (whitehouse.gov: "… any
+            questions. MR. RHODES: Great."). None: paragraphs are kept as the page has them.
         soft_404: regexes searched in the page's `<title>` and the start of its text; a page that matches is an
             error or maintenance placeholder served with HTTP 200 ("系统维护", "您访问的页面不存在或已删除") and
             is rejected as a soft-404, never stored.
@@ -200,11 +210,13 @@ class Site:
     month_names: dict[str, int] = field(default_factory=dict)
     speaker_patterns: tuple[re.Pattern[str], ...] = ()
     lead_speaker_patterns: tuple[re.Pattern[str], ...] = ()
+    title_speakers_end: re.Pattern[str] | None = None
     kind_rules: tuple[tuple[re.Pattern[str], str], ...] = ()
     default_kind: str = "news"
     doc_id: re.Pattern[str] | None = None
     image_date: re.Pattern[str] | None = None
     boilerplate_paragraphs: tuple[re.Pattern[str], ...] = ()
+    paragraph_breaks: re.Pattern[str] | None = None
     page_dates: tuple[re.Pattern[str], ...] = ()
     soft_404: tuple[re.Pattern[str], ...] = ()
     soft_404_urls: tuple[re.Pattern[str], ...] = ()

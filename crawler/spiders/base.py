@@ -244,7 +244,10 @@ class StatementSpider(scrapy.Spider):
             response = failure.value.response
             entry_point = request.cb_kwargs.get("page") == 0
             level = logging.INFO if entry_point else logging.WARNING
-            what = "section entry point" if entry_point else "page"
+            if entry_point:
+                what = "section entry point"
+            else:
+                what = "listing page" if request.callback == self.parse_listing else "statement page"
             if "replay-missing" in response.flags:
                 stats.inc_value("statements/replay_missing")
                 logger.log(level, "%s is missing from the recording: %s", what, request.url)
