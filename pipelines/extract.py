@@ -196,6 +196,26 @@ def split_paragraphs(
     return paragraphs
 
 
+def _cut_at_end(container: lxml.html.HtmlElement, end: str) -> None:
+    """Drop from the body container the template's end element (the footer) and everything after it, where a
+    broken page nests them inside the body: a body cut off mid-tag in the site's own database leaves its `<div>`s
+    open, and the footer lands in the body (whitehouse.gov, the briefing of September 18, 2009 with Susan
+    Rice, ends `<div class="legacy-</div>`)."""
+    found = container.cssselect(end)
+    if not found:
+        return
+    element = found[0]
+    while element is not container:
+        parent = element.getparent()
+        if parent is None:
+            return
+        for following in list(element.itersiblings()):
+            parent.remove(following)
+        if element is found[0]:
+            element.drop_tree()
+        element = parent
+
+
 def extract(page: PageItem, site: Site) -> Extracted:
     """Read title, date text and body paragraphs off a recorded statement page.
 
@@ -234,6 +254,8 @@ def extract(page: PageItem, site: Site) -> Extracted:
         raise NotAStatement("truncated", f"the page ends before {template.end}")
 
     container = containers[0]
+    if template.end:
+        _cut_at_end(container, template.end)
     image_names = [
         posixpath.basename(urlsplit(img.get("src", "")).path)
         for img in container.iter("img")

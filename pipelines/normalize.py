@@ -272,6 +272,12 @@ def find_speakers(title: str, lead: str | None, site: Site) -> list[str]:
     return []
 
 
+def _url_speakers(url: str, site: Site) -> list[str]:
+    """The speaker the URL's folder stands for (`Site.url_speakers`), as a list of one, else []."""
+    path = urlsplit(url).path
+    return next(([name] for pattern, name in site.url_speakers if pattern.search(path)), [])
+
+
 def classify_kind(title: str, site: Site) -> str:
     """The kind of statement its title announces: the first of the site's kind rules whose regex matches, else
     the site's default kind."""
@@ -360,7 +366,7 @@ def normalize(page: PageItem, extracted: Extracted, site: Site) -> Statement:
         date=found.date,
         date_source=found.source,
         published_at=found.published_at,
-        speakers=find_speakers(title, lead, site),
+        speakers=find_speakers(title, lead, site) or _url_speakers(url, site),
         paragraphs=paragraphs,
         body=body,
         content_hash=content_hash(title, body),

@@ -20,9 +20,10 @@ from pipelines import cjk
 from pipelines.store import Store
 
 SNIPPET_CHARS = 40
-RANK_LIMIT = 10_000
-"""Most hits of a query ranked by relevance; beyond, only the newest are (see `search`)."""
 """Characters of context on each side of a hit in a CJK snippet."""
+RANK_LIMIT = 2_000
+"""Most hits of a query ranked by relevance; beyond, only the newest are (see `search`). bm25 costs about 10 µs
+a hit at a million statements (benchmarks/million.py): 2,000 keeps a search near 10 ms warm."""
 
 
 _QUERY_ERRORS = ("fts5", "syntax error", "unterminated string", "no such column", "unknown special query")
@@ -115,6 +116,21 @@ def _run(store: Store, sql: str, params: dict[str, Any], query: str) -> list[tup
         raise
 
 
+def _word_snippets(store: Store, match: str, rowids: list[int]) -> dict[int, str]:
+    """rowid → snippet (hits between [ and ]) of the given statements for an FTS5 query. One query by rowid list:
+    joined to a ranked subquery instead, SQLite would run the MATCH again for each hit, reading the whole
+    doclist of a common word each time (a second per search at a million statements)."""
+    if not rowids:
+        return {}
+    marks = ", ".join("?" for _ in rowids)
+    rows = store.db.execute(
+        f"select rowid, snippet(statements_fts, -1, '[', ']', '…', 16) from statements_fts"
+        f" where statements_fts match ? and rowid in ({marks})",
+        [match, *rowids],
+    ).fetchall()
+    return dict(rows)
+
+
 def search(store: Store, query: str, filters: Filters | None = None, limit: int = 20) -> list[Hit]:
     """Statements matching `query` (see the module docstring), best first.
 
@@ -149,14 +165,11 @@ def search(store: Store, query: str, filters: Filters | None = None, limit: int 
     else:
         table = "statements_fts"
         params["match"] = query
-        # Rank the hits first, then make snippets for the few kept: snippet() is the costly part.
+        # Rank the hits first; snippets are made afterwards for the few kept (see `_word_snippets`).
         sql = (
-            f"with best as (select s.rowid as hit, f.rank as rank, s.date as date from statements_fts f"
-            f" join statements s on s.rowid = f.rowid where statements_fts match :match and f.rowid >= :newest{where}"
-            f" order by f.rank, s.date desc limit :limit)"
-            f" select {columns}, snippet(statements_fts, -1, '[', ']', '…', 16) from best"
-            f" join statements_fts f on f.rowid = best.hit join statements s on s.rowid = best.hit"
-            f" where statements_fts match :match order by best.rank, best.date desc"
+            f"select {columns}, s.rowid from statements_fts f join statements s on s.rowid = f.rowid"
+            f" where statements_fts match :match and f.rowid >= :newest{where}"
+            f" order by f.rank, s.date desc limit :limit"
         )
     found = _run(
         store,
@@ -179,9 +192,10 @@ def search(store: Store, query: str, filters: Filters | None = None, limit: int 
         if newest is None or len(rows) >= limit:
             break
         cap *= 8
+    snippets = {} if words else _word_snippets(store, params["match"], [row[7] for row in rows])
     hits = []
     for row in rows:
-        snippet = _cjk_snippet(f"{row[2]}\n\n{row[7]}", words) if words else row[7]
+        snippet = _cjk_snippet(f"{row[2]}\n\n{row[7]}", words) if words else snippets.get(row[7], "")
         statement_id, url, title, date, site, language, kind = row[:7]
         hits.append(
             Hit(statement_id, url, title, date, site, language, kind, re.sub(r"\s+", " ", snippet).strip())

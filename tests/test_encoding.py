@@ -89,7 +89,7 @@ def test_no_charset_anywhere_on_a_chinese_page() -> None:
     assert GBK_ONLY in decoded.text
 
 
-BELARUS = (FIXTURES / "mfa_by" / "statement_b7b71aff55bfca76.html").read_bytes()
+BELARUS = (FIXTURES / "mfa_by_en" / "statement_b7b71aff55bfca76.html").read_bytes()
 BELARUS_TEXT = (
     "Выступление В.Макея на встрече глав МИД ДН / Statement by FM Vladimir Makei at the NAM Meeting"
 )
@@ -109,7 +109,7 @@ def test_windows_1251_page_declared_in_the_header() -> None:
 
 
 def test_page_that_claims_windows_1251_but_holds_utf8_is_read_as_utf8() -> None:
-    damaged = (FIXTURES / "mfa_by" / "listing_statements.html").read_bytes()
+    damaged = (FIXTURES / "mfa_by_en" / "listing_statements.html").read_bytes()
     assert b"charset=windows-1251" in damaged[:300]
     decoded = decode_page(damaged, None)
     assert (decoded.encoding, decoded.reason) == ("utf-8", "valid-utf-8")

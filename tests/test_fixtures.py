@@ -10,13 +10,14 @@ import pytest
 
 from crawler.items import Statement
 from crawler.sites import get_site
+from pipelines.encoding import decode_page
 from pipelines.extract import NotAStatement, extract
 from pipelines.normalize import normalize
-from pipelines.segment import segment
+from pipelines.segment import segment, turn_speakers
 from tests.conftest import FixturePage, fixture_pages, statement_fixtures
 
 SITE = get_site("fmprc_en")
-SITES = ("fmprc_en", "fmprc_zh")
+SITES = ("fmprc_en", "fmprc_zh", "whitehouse_en", "mfa_by_en", "kantei_en")
 
 BOILERPLATE = {
     "fmprc_en": (
@@ -40,6 +41,25 @@ BOILERPLATE = {
         "版权所有",
         "document.getElementById",
         "\u3000",
+    ),
+    "whitehouse_en": (
+        "You are here",
+        "Share This:",
+        "More ways to engage",
+        "Contact Us",
+        "For Immediate Release",
+        "Office of the Press Secretary",
+        "___",
+        "Press Briefings",
+    ),
+    "mfa_by_en": ("Home /", "Press Service /", "Statements & Speeches", "Version for the visually impaired"),
+    "kantei_en": (
+        "[Provisional Translation]",
+        "Tweet",
+        "facebook",
+        "Related Link",
+        "Archives (",
+        "Search by date",
     ),
 }
 """Strings of each site's template around the body that must never reach a statement."""
@@ -88,6 +108,8 @@ def test_turns_match_expected(site: str, page: FixturePage) -> None:
     if turns:
         assert (turns[0].text, turns[-1].text) == (expected["first_turn"], expected["last_turn"])
         assert "\n\n".join(t.text for t in turns) == statement.body  # nothing lost, nothing twice
+    if "turn_speakers" in expected:  # the statement's speakers once its turns are known: title, then labels
+        assert turn_speakers(statement, turns) == expected["turn_speakers"]
 
 
 @pytest.mark.parametrize(("site", "page"), STATEMENTS, ids=_id)
@@ -96,21 +118,37 @@ def test_no_boilerplate_in_body(site: str, page: FixturePage) -> None:
     for text in BOILERPLATE[site]:
         assert text not in statement.body
     assert statement.title not in statement.paragraphs
-    assert "Print" not in statement.paragraphs and "Close" not in statement.paragraphs
+    assert not {"Print", "Close", "More", "Top", "Home"} & set(statement.paragraphs)
 
 
 @pytest.mark.parametrize(("site", "page"), STATEMENTS, ids=_id)
 def test_body_holds_exactly_the_text_of_the_body_container(site: str, page: FixturePage) -> None:
-    """No paragraph lost, none added: the body's characters, spaces aside, are the body container's."""
+    """No paragraph lost, none added: the body's characters, spaces aside, are the body container's, less what
+    the site declares boilerplate (the template's `remove` selectors, `boilerplate_paragraphs`)."""
     declarations = get_site(site)
     item = page.page_item(site)
     extracted = extract(item, declarations)
     statement = normalize(item, extracted, declarations)
     template = next(t for t in declarations.templates if t.name == extracted.template)
-    container = lxml.html.fromstring(page.path.read_bytes()).cssselect(template.body)[0]
+    container = lxml.html.fromstring(extracted_html(page)).cssselect(template.body)[0]
     for element in container.xpath(".//script|.//style"):
         element.drop_tree()
-    assert re.sub(r"\s+", "", statement.body) == re.sub(r"\s+", "", container.text_content())
+    for selector in template.remove:
+        for element in container.cssselect(selector):
+            element.drop_tree()
+    text = re.sub(r"\s+", "", container.text_content())
+    for paragraph in extracted.paragraphs:
+        cleaned = " ".join(paragraph.split())
+        if any(pattern.fullmatch(cleaned) for pattern in declarations.boilerplate_paragraphs):
+            text = text.replace(re.sub(r"\s+", "", paragraph), "", 1)
+    assert re.sub(r"\s+", "", statement.body) == text
+
+
+def extracted_html(page: FixturePage) -> str:
+    """The page's text as the extractor decodes it (windows-1251 pages of mfa.gov.by included)."""
+    return decode_page(
+        page.path.read_bytes(), (page.meta.get("headers", {}).get("Content-Type") or [None])[0]
+    ).text
 
 
 def test_year_comes_from_the_photo_name_not_the_clock() -> None:

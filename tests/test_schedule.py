@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from crawler.schedule import CrawlResult, judge
+from crawler.sites import SITES
 from tests.conftest import REPO, fixture_pages, write_warc
 
 
@@ -58,10 +59,23 @@ def _statements(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_crawl_all_then_a_section_that_goes_quiet_fails_the_run(tmp_path: Path) -> None:
+def test_crawl_all_names_every_site_and_reports_those_it_could_not_read(tmp_path: Path) -> None:
+    """A recording of the China sites only: --all crawls them and says, for every other site, that no listing
+    page could be read (exit status 1)."""
+    warc = _warc(tmp_path / "site.warc.gz")
+    run = _statements("crawl", "--all", "--db", str(tmp_path / "all.db"), "--replay-warc", str(warc))
+    assert run.returncode == 1
+    assert [line.split(":")[0] for line in run.stdout.splitlines()] == sorted(SITES)
+    assert run.stderr.strip().splitlines()[-3:] == [
+        f"{name}: no listing page could be read ({count} requests failed)"
+        for name, count in (("kantei_en", 3), ("mfa_by_en", 1), ("whitehouse_en", 1))
+    ]
+
+
+def test_crawl_sites_then_a_section_that_goes_quiet_fails_the_run(tmp_path: Path) -> None:
     db = tmp_path / "statements.db"
     warc = _warc(tmp_path / "site.warc.gz")
-    first = _statements("crawl", "--all", "--db", str(db), "--replay-warc", str(warc))
+    first = _statements("crawl", "fmprc_en", "fmprc_zh", "--db", str(db), "--replay-warc", str(warc))
     assert first.returncode == 0, first.stderr[-2000:]
     lines = first.stdout.splitlines()
     assert [line.split(":")[0] for line in lines] == ["fmprc_en", "fmprc_zh"]

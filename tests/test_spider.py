@@ -329,6 +329,5 @@ def test_progress_line_gives_pages_statements_rate_and_time_left() -> None:
         "listing pages 12/67, statements stored 480 (470 new, 0 updated, 10 unchanged), 96/min, about 23 min left"
     )
     assert (
-        progress_line({}, 5)
-        == "listing pages 0/0, statements stored 0 (0 new, 0 updated, 0 unchanged), 0/min"
+        progress_line({}, 5) == "listing pages 0, statements stored 0 (0 new, 0 updated, 0 unchanged), 0/min"
     )

@@ -171,6 +171,10 @@ class Site:
         lead_speaker_patterns: regexes over the first paragraph, used when the title names no speaker; they
             should match only the subject of the lead sentence ("On July 16, 2020, State Councilor and Foreign
             Minister Wang Yi met …"), not everyone it names.
+        url_speakers: (regex over the URL path, name) pairs: the speaker of a statement whose title and lead
+            name nobody, where the site files each speaker's statements apart (japan.kantei.go.jp files each Prime
+            Minister's under his own folder, /101_kishida/…: "Press Conference by the Prime Minister regarding
+            …").
         kind_rules: (regex over the title, kind) pairs; the first match gives the kind.
         default_kind: kind when no rule matches.
         doc_id: regex over the URL whose group 1 is the site's monotonic document number.
@@ -211,6 +215,7 @@ class Site:
     speaker_patterns: tuple[re.Pattern[str], ...] = ()
     lead_speaker_patterns: tuple[re.Pattern[str], ...] = ()
     title_speakers_end: re.Pattern[str] | None = None
+    url_speakers: tuple[tuple[re.Pattern[str], str], ...] = ()
     kind_rules: tuple[tuple[re.Pattern[str], str], ...] = ()
     default_kind: str = "news"
     doc_id: re.Pattern[str] | None = None

@@ -55,8 +55,13 @@ _NOT_NAME = (
 """Words of a role, a title's framing or a topic, never the first or last word of a name ("Deputy National
 Security Advisor", "Threat Reduction", "North Africa")."""
 
-_HEADER = r"(?:THE WHITE HOUSE|Office of the Press Secre\w+|_{5,}|For Immediate Release\b[^.]{0,40}?)"
-"""A line of the press release header that pages of 2009 copy into the body."""
+_HEADER = (
+    r"(?>THE WHITE HOUSE|Office of the (?:Press Secre\w+|Vice President)(?:\s*\([^()]{1,60}\))?"
+    r"|\([^()]{1,60}\)(?=\s*[-_=]{5,})|[-_=]{5,}|For Immediate Release\b[^.]{0,40}|Embargoed\b[^\n]{0,60})"
+)
+"""A line of the press release header that pages of 2009 copy into the body: "THE WHITE HOUSE", "Office of the
+Press Secretary" (or "of the Vice President", with the place in parentheses), a rule of underscores or dashes,
+"For Immediate Release April 30, 2009", "EMBARGOED UNTIL 8:00 P.M. EDT, MAY 6, 2009"."""
 
 TEMPLATE_2016 = Template(
     name="whitehouse-2016",
@@ -71,19 +76,23 @@ TEMPLATE_2016 = Template(
     blank_line_splits=True,
 )
 
+_LABEL_WORD = r"(?:Mc)?[A-Z][A-Z.'’-]*(?:[a-z][A-Z][A-Z.'’-]*)?"
+"""A word of a speaker's label: "MR.", "EARNEST", "McDONOUGH", "LaHOOD"."""
+
 TURNS = TurnRules(
     # "Q    Okay, Josh." (spaces, cleaned to one), rarely "Q:" or "Q."; never a word that starts with Q.
     question=re.compile(r"^Q(?:[:.]|\s|$)"),
     label=re.compile(r"^(?P<label>[A-Z][A-Za-z.'’ -]{1,60}?)\s*:"),
-    # Capitals, with the odd lower-case letter of a name ("MR. McDONOUGH"); at least three capitals in a row.
-    # Not the headings of advisories and corrections ("WHO:", "WHEN:", "NOTE:", "CORRECTED:").
+    # Capitals, words one space apart, with the odd lower-case letter of a name ("MR. McDONOUGH", "SECRETARY
+    # LaHOOD"); at least three capitals in a row; each word read one way only, so a label that is no speaker's
+    # fails at once. Not the headings of advisories and corrections ("WHO:", "WHEN:", "NOTE:", "CORRECTED:").
     speaker_label=re.compile(
-        r"(?!(?:WHO|WHAT|WHEN|WHERE|WHY|TODAY|NOTE|CORRECTED|CORRECTION|UPDATE|TO THE)\b)"
-        r"(?=.*[A-Z]{3})(?:(?:[A-Z][A-Z.'’-]*|Mc[A-Z]+|[A-Z]+[a-z][A-Z]+)\s?)+"
+        r"(?!(?:WHO|WHAT|WHEN|WHERE|WHY|TODAY|NOTE|CORRECTED|CORRECTION|UPDATE|TO THE)\b)(?=.*[A-Z]{3})"
+        rf"{_LABEL_WORD}(?: {_LABEL_WORD})*"
     ),
     note=re.compile(
         r"(?:END|\(?\d{1,2}:\d{2}\s*[AP]\.?\s?M\.?)(?:[\s.,:]+(?:[A-Z]{2,5}|\(?[Ll]ocal\)?|\d{1,2}:\d{2}\s*[AP]\.?\s?M\.?)){0,3}"
-        r"\)?\.?|\*\s*\*\s*\*.*|#{3}"
+        r"\)?\.?(?:\s*[-_=]{5,})?|\*\s*\*\s*\*.*|#{3}"
     ),
     preamble="note",
     bold_outlets=False,
@@ -147,16 +156,18 @@ SITE = Site(
     },
     turns=TURNS,
     # Turns that ran together (199 of the 1,615 briefings, and all of two, 2012/11/17 and 2013/06/08): a new
-    # paragraph starts at a speaker's label, a "Q" or "END" after the end of a sentence (or after a time stamp's
-    # zone, "2:27 P.M. PDT MR. RHODES: …"); never inside a label ("MR. GIBBS:", "DEPUTY SECRETARY STEINBERG:").
+    # paragraph starts at a speaker's label, a "Q", "END" or a closing time stamp after the end of a sentence (or
+    # after a time stamp's zone, "2:27 P.M. PDT MR. RHODES: …"); never inside a label ("MR. GIBBS:", "DEPUTY
+    # SECRETARY STEINBERG:").
     paragraph_breaks=re.compile(
         r"(?:(?<=[.?!)\"”’])|(?<=[ECMP][DS]T)|(?<=--))(?<!\b[A-Z]\.)(?<!MR\.)(?<!MS\.)(?<!DR\.)(?<!MRS\.)(?<!ST\.)"
         r" (?=(?:[A-Z][A-Z.'’-]+ ){0,4}[A-Z][A-Z'’-]+:\s)"
-        r"|(?<=[.?!)\"”’]) (?=Q [A-Z(]|END(?: \d|$))"
+        r"|(?<=[.?!)\"”’]) (?=Q [A-Z(]|END(?: \d|$)|\d{1,2}:\d{2} [AP]\.M\. [ECMP][DS]T$)"
     ),
     boilerplate_paragraphs=(
         # The press release header of 2009 pages, in one paragraph or several.
-        re.compile(rf"{_HEADER}(?:\s*{_HEADER})*", re.IGNORECASE),
+        # Each line atomic (no backtracking into a run of underscores: a fullmatch that fails must fail at once).
+        re.compile(rf"{_HEADER}(?:\s*+{_HEADER})*+", re.IGNORECASE),
     ),
 )
 """Spider `whitehouse_en`: the White House press briefings of 2009–2016, in English."""
