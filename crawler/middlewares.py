@@ -14,13 +14,19 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from scrapy import Request
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
+from scrapy.robotstxt import RobotParser
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 from w3lib.url import canonicalize_url
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import ChunkedDataReader
 
+from crawler.faults import fault_reason
 from pipelines.normalize import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -201,3 +207,46 @@ class WarcReplayMiddleware:
             request=request,
             flags=["replay"],
         )
+
+
+class FaultRetryMiddleware(RetryMiddleware):
+    """Downloader middleware: Scrapy's RetryMiddleware (same settings: RETRY_TIMES, RETRY_HTTP_CODES, …), which
+    also lists in the retried request's meta, under "faults", the reason of each retry so far (`crawler.faults`:
+    "http-503", "timeout", …), so that a page that answers at a later try is logged and counted once with what
+    it took."""
+
+    def _retry(self, request: Request, reason: str | Exception | type[Exception]) -> Request | None:
+        retried = super()._retry(request, reason)
+        if retried is not None:
+            retried.meta["faults"] = [*request.meta.get("faults", []), _retry_reason(reason)]
+        return retried
+
+
+def _retry_reason(reason: str | Exception | type[Exception]) -> str:
+    """A retry's reason as a fault reason: "503 Service Unavailable" → "http-503"; exceptions by `fault_reason`."""
+    if isinstance(reason, str):
+        status = reason.split(" ", 1)[0]
+        return f"http-{status}" if status.isdigit() else "other"
+    if isinstance(reason, type):
+        reason = reason()
+    return fault_reason(reason)
+
+
+class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Downloader middleware: Scrapy's RobotsTxtMiddleware (ROBOTSTXT_OBEY, ROBOTSTXT_USER_AGENT, …), fixed so
+    that every request that waited for a site's robots.txt is checked against it.
+
+    In Scrapy 2.13–2.19 the requests that arrive while robots.txt is being fetched all await one Deferred, which
+    hands the parsed file to the first of them only (its conversion to an asyncio Future consumes the result):
+    the others see no parser and go out unchecked. A crawl's first requests are its sections' first listing pages,
+    so a section that robots.txt disallows was fetched anyway (tests/test_faults.py shows it). After waiting, the
+    parser is read again from where the middleware keeps it.
+    """
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        parser = await super().robot_parser(request)
+        if parser is None:
+            kept = self._parsers.get(urlparse_cached(request).netloc)
+            if kept is not None and not isinstance(kept, Deferred):
+                return kept
+        return parser

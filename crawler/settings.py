@@ -35,10 +35,14 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_TIMEOUT = 60
 RETRY_ENABLED = True
 RETRY_TIMES = 3
-# A statement page is 20–100 KB; 32 MB is far beyond any real one and bounds what a broken server can send,
-# compressed or not (HttpCompressionMiddleware applies the same limit after decompression).
-DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
-DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# The spider logs each failed request once, at WARNING, with its fault reason (crawler.faults); Scrapy's own
+# "Gave up retrying" line would be a second one.
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
+# A statement or listing page is 20–250 KB (the largest recorded: 223 KB, mfa.gov.by); 8 MB is far beyond any
+# real one and bounds what a broken server can send, compressed or not: HttpCompressionMiddleware applies the same
+# limit to the decompressed body, so a gzip bomb is dropped once 8 MB are inflated. 1 MB warns.
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 1 * 1024 * 1024
 COOKIES_ENABLED = False
 # Conditional GET: Scrapy's HTTP cache with the RFC 2616 policy stores each response with its validators
 # (ETag, Last-Modified) and revalidates it on the next fetch; a 304 is served from the cache and counts as
@@ -52,6 +56,12 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's retry middleware, which also notes in the retried request what each retry was for.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.FaultRetryMiddleware": 550,
+    # Scrapy's robots.txt middleware, which checks every request that waited for robots.txt (see the class).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.SharedRobotsTxtMiddleware": 100,
     # Last in the chain: every other middleware's process_request runs before it and every process_response
     # after it, as for a live download.
     "crawler.middlewares.WarcReplayMiddleware": 990,

@@ -23,6 +23,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from crawler.faults import is_challenge
 from crawler.items import Extracted, PageItem
 from crawler.sites import get_site
 from crawler.sites.base import Site, Template
@@ -47,7 +48,7 @@ class NotAStatement(Exception):
     """The page is not a statement page; `reason` says why in one word.
 
     Reasons: "not-html" (the response is not an HTML document), "soft-404" (an error or maintenance page served
-    with HTTP 200), "no-template" (no site template's marker is on the page, e.g. a listing), "no-title",
+    with HTTP 200), "challenge" (a bot challenge: a script that sets a cookie and reloads, `crawler.faults`), "no-template" (no site template's marker is on the page, e.g. a listing), "no-title",
     "no-body", "truncated" (the template's end marker is missing: the page was cut off), "empty-body" (the body
     container holds no text).
     """
@@ -241,6 +242,8 @@ def extract(page: PageItem, site: Site) -> Extracted:
     placeholder = _soft_404(root, page.url, site)
     if placeholder is not None:
         raise NotAStatement("soft-404", placeholder)
+    if is_challenge(page.body, page.status):
+        raise NotAStatement("challenge", "a bot challenge page (a script that sets a cookie and reloads)")
     template = _choose_template(root, site)
     if template is None:
         raise NotAStatement("no-template", "no site template matches the page")

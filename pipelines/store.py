@@ -134,6 +134,8 @@ TABLES: dict[str, tuple[dict[str, type], dict[str, Any]]] = {
             "soft_404s": int,
             "http_errors": int,
             "fetch_errors": int,
+            "faults": str,
+            "retried": str,
             "errors": int,
             "sections": str,
         },
@@ -584,6 +586,10 @@ def database_stats(store: Store, runs: int = 10) -> dict[str, Any]:
     }
 
 
+def _by_reason(stats: dict[str, Any], prefix: str) -> dict[str, int]:
+    return {key.removeprefix(prefix): value for key, value in stats.items() if key.startswith(prefix)}
+
+
 def crawl_counts(stats: dict[str, Any]) -> dict[str, Any]:
     """The `crawls` columns a run's Scrapy stats give (see `StorePipeline` and the spiders for the keys)."""
     rejected = {
@@ -611,6 +617,8 @@ def crawl_counts(stats: dict[str, Any]) -> dict[str, Any]:
         "dateless": stats.get("statements/dateless", 0),
         "http_errors": stats.get("statements/http_errors", 0),
         "fetch_errors": stats.get("statements/fetch_errors", 0),
+        "faults": json.dumps(_by_reason(stats, "statements/faults/"), sort_keys=True),
+        "retried": json.dumps(_by_reason(stats, "statements/retried/"), sort_keys=True),
         "errors": stats.get("log_count/ERROR", 0),
     }
 

@@ -4,7 +4,10 @@ It is an HTTP proxy: a crawl run with `https_proxy`/`http_proxy` pointing at it 
 ones through CONNECT tunnels that the server ends with a self-signed certificate (Scrapy does not verify
 certificates by default), so the spiders request the sites' real URLs and canonical URLs stay the real ones.
 Pages are served from a `Site`: a URL → `Page` map that tests change between crawls, with conditional GET (ETag,
-If-None-Match → 304), an optional delay, and a log of every request served.
+If-None-Match → 304), an optional delay, and a log of every request served. A URL may map to a list of pages,
+served in turn (the last one from then on: "503, then the page"), and a page may carry a fault the server
+injects (`Page.fault`): a reset connection, no answer before the client's timeout, a body cut short of its
+Content-Length, a body sent a few bytes at a time.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import socket
 import ssl
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -28,12 +32,20 @@ from cryptography.x509.oid import NameOID
 
 @dataclass
 class Page:
-    """A response: status, headers, body, and an ETag the server honours in conditional requests."""
+    """A response: status, headers, body, and an ETag the server honours in conditional requests.
+
+    `fault`: None (a normal answer), "reset" (the connection is reset, no answer), "stall" (nothing is sent for
+    `seconds`, then the connection closes: the client times out), "truncate" (the headers announce twice the
+    body's length, the body is sent, the connection closes), "drip" (the body is sent in 1 KB pieces over
+    `seconds`).
+    """
 
     body: bytes
     status: int = 200
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html"})
     etag: str | None = None
+    fault: str | None = None
+    seconds: float = 0.0
 
 
 @dataclass
@@ -50,13 +62,18 @@ class Site:
     """The pages the server answers with, by absolute URL; anything else is a 404."""
 
     def __init__(self, delay: float = 0.0) -> None:
-        self.pages: dict[str, Page] = {}
+        self.pages: dict[str, Page | list[Page]] = {}
         self.delay = delay
         self.log: list[Served] = []
         self.lock = threading.Lock()
 
     def respond(self, method: str, url: str, headers: dict[str, str]) -> Page:
-        page = self.pages.get(url, Page(b"not found", 404))
+        with self.lock:
+            entry = self.pages.get(url, Page(b"not found", 404))
+            if isinstance(entry, list):
+                page = entry.pop(0) if len(entry) > 1 else entry[0]
+            else:
+                page = entry
         if page.etag and headers.get("if-none-match") == page.etag:
             page = Page(b"", 304, {}, page.etag)
         with self.lock:
@@ -73,6 +90,21 @@ class Site:
             self.log.clear()
 
 
+HOSTS = (
+    "fmprc.gov.cn",
+    "*.fmprc.gov.cn",
+    "mfa.gov.cn",
+    "*.mfa.gov.cn",
+    "whitehouse.gov",
+    "*.whitehouse.gov",
+    "*.archives.gov",
+    "*.kantei.go.jp",
+    "mfa.gov.by",
+    "*.example.com",
+)
+"""Host names the server's certificate names, so that Scrapy does not warn of a mismatch on every connection."""
+
+
 def _certificate(directory: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ministry statements test server")])
@@ -85,6 +117,7 @@ def _certificate(directory: Path) -> tuple[Path, Path]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name) for name in HOSTS]), critical=False)
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = directory / "cert.pem", directory / "key.pem"
@@ -127,16 +160,35 @@ def _handler(site: Site, tls: ssl.SSLContext) -> type[BaseHTTPRequestHandler]:
             if site.delay:
                 time.sleep(site.delay)
             page = site.respond("GET", url, {key.lower(): value for key, value in self.headers.items()})
+            if page.fault == "reset":
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.close_connection = True
+                self.connection.close()
+                return
+            if page.fault == "stall":
+                time.sleep(page.seconds)
+                self.close_connection = True
+                return
             self.send_response(page.status)
             for name, value in page.headers.items():
                 self.send_header(name, value)
             if page.etag:
                 self.send_header("ETag", page.etag)
-            self.send_header("Content-Length", str(len(page.body)))
+            length = len(page.body) * (2 if page.fault == "truncate" else 1)
+            self.send_header("Content-Length", str(length))
             self.end_headers()
             try:
-                self.wfile.write(page.body)
+                if page.fault == "drip":
+                    pieces = [page.body[i : i + 1024] for i in range(0, len(page.body), 1024)]
+                    for piece in pieces:
+                        self.wfile.write(piece)
+                        self.wfile.flush()
+                        time.sleep(page.seconds / max(1, len(pieces)))
+                else:
+                    self.wfile.write(page.body)
             except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+                self.close_connection = True
+            if page.fault == "truncate":
                 self.close_connection = True
 
     return Handler

@@ -152,12 +152,20 @@ def test_errors_are_logged_on_one_line_at_a_level_that_fits(caplog: pytest.LogCa
         ("INFO", f"section entry point answered HTTP 404: {entry.url}"),
         ("WARNING", f"statement page answered HTTP 503: {statement.url}"),
         (
-            "ERROR",
-            f"fetching {statement.url} failed: DNS lookup failed: no results for hostname lookup: www.fmprc.gov.cn.",
+            "WARNING",
+            f"statement page failed (dns): {statement.url}: DNS lookup failed: no results for hostname lookup:"
+            " www.fmprc.gov.cn.",
         ),
     ]
     assert spider.crawler.stats.get_value("statements/http_errors") == 2
     assert spider.crawler.stats.get_value("statements/fetch_errors") == 1
+    # faults by reason; a section entry point that answers 404 has moved: no fault
+    faults = {
+        key: value
+        for key, value in spider.crawler.stats.get_stats().items()
+        if key.startswith("statements/faults/")
+    }
+    assert faults == {"statements/faults/http-503": 1, "statements/faults/dns": 1}
     # a failed listing page further on does not end the walk
     kwargs = {
         "section": "legacy_press_conferences",

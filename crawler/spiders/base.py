@@ -17,11 +17,13 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from parsel import Selector, SelectorList
+from scrapy import signals
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.faults import fault_reason, is_challenge
 from crawler.items import PageItem
 from crawler.sites.base import Listing, Site
 from pipelines.normalize import canonical_url, listing_date, statement_id
@@ -134,6 +136,8 @@ class StatementSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         """Yield the first listing page of every section of the site."""
+        self.crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
+        self.crawler.signals.connect(self.request_scheduled, signal=signals.request_scheduled)
         if not self.settings.get("REPLAY_WARC") and "noreply" in self.settings.get("USER_AGENT", ""):
             logger.warning("set STATEMENTS_CONTACT to your e-mail address or URL before crawling a live site")
         starts = [(section.name, section.url) for section in self.site.sections]
@@ -230,32 +234,59 @@ class StatementSpider(scrapy.Spider):
         return None
 
     def on_error(self, failure: Failure) -> Iterator[scrapy.Request]:
-        """Log a failed request on one line, without a traceback, and count it; a failed listing page does not
-        end its section's walk: the next page is requested.
+        """Log a failed request once, without a traceback, and count it by fault reason (`crawler.faults`:
+        `statements/faults/<reason>`); a failed listing page does not end its section's walk when the pages
+        are counted: the next page is requested.
 
-        An HTTP error status on a section's first listing page is logged at INFO (sections move or close:
-        the recording of July 2020 holds only one of the five English sections); on any other page at WARNING.
-        A request that got no response at all (DNS, connection, timeout, after Scrapy's retries) is an ERROR.
+        An HTTP 404 on a section's first listing page (or its absence from a recording) is logged at INFO:
+        sections move or close (the recording of July 2020 holds only one of the five English sections). Any
+        other fault is a WARNING with the URL, except a body over DOWNLOAD_MAXSIZE, which Scrapy itself already
+        logs at WARNING with the URL.
         """
         request: scrapy.Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on errback failures
         stats = self.crawler.stats
+        reason = fault_reason(failure)
+        entry_point = request.cb_kwargs.get("page") == 0
+        if entry_point:
+            what = "section entry point"
+        else:
+            what = "listing page" if request.callback == self.parse_listing else "statement page"
+        tries = len(request.meta.get("faults", ())) + 1
+        after = f" (tried {tries} times)" if tries > 1 else ""
         if failure.check(HttpError):
             stats.inc_value("statements/http_errors")
             response = failure.value.response
-            entry_point = request.cb_kwargs.get("page") == 0
-            level = logging.INFO if entry_point else logging.WARNING
-            if entry_point:
-                what = "section entry point"
-            else:
-                what = "listing page" if request.callback == self.parse_listing else "statement page"
             if "replay-missing" in response.flags:
                 stats.inc_value("statements/replay_missing")
+                level = logging.INFO if entry_point else logging.WARNING
                 logger.log(level, "%s is missing from the recording: %s", what, request.url)
+                return self._after_failed_listing(request)
+            moved = entry_point and response.status == 404  # a section that moved or closed: not a fault
+            if not moved:
+                stats.inc_value(f"statements/faults/{reason}")
+            level = logging.INFO if moved else logging.WARNING
+            if reason == "challenge":
+                logger.log(
+                    level,
+                    "%s answered with a bot challenge (HTTP %d)%s: %s",
+                    what,
+                    response.status,
+                    after,
+                    request.url,
+                )
             else:
-                logger.log(level, "%s answered HTTP %d: %s", what, response.status, request.url)
+                logger.log(level, "%s answered HTTP %d%s: %s", what, response.status, after, request.url)
         else:
             stats.inc_value("statements/fetch_errors")
-            logger.error("fetching %s failed: %s", request.url, failure.getErrorMessage())
+            stats.inc_value(f"statements/faults/{reason}")
+            level = logging.DEBUG if reason == "too-large" else logging.WARNING
+            logger.log(
+                level, "%s failed (%s)%s: %s: %s", what, reason, after, request.url, failure.getErrorMessage()
+            )
+        return self._after_failed_listing(request)
+
+    def _after_failed_listing(self, request: scrapy.Request) -> Iterator[scrapy.Request]:
+        """The next listing page after a failed one, where the section's pages are counted."""
         kwargs = request.cb_kwargs
         if request.callback == self.parse_listing and kwargs.get("pages") is not None:
             # Pages counted from the first one: the walk skips the failed page. Pages that link to the next one
@@ -295,10 +326,17 @@ class StatementSpider(scrapy.Spider):
         - both stop at the last page the first one announces, or at the first page that links to no next one.
           `recheck` refetches the N newest stored statements of each section anyway.
         """
+        self._note_recovered(response, "listing page")
         if not isinstance(response, TextResponse):
             logger.warning("listing %s is not a text response: skipped", response.url)
             return
         listing = self.listing_rules(section)
+        if is_challenge(response.body, response.status):
+            self.crawler.stats.inc_value("statements/faults/challenge")
+            logger.warning("listing page answered with a bot challenge: %s", response.url)
+            if response.request is not None:
+                yield from self._after_failed_listing(response.request)
+            return
         placeholder = self.soft_404(response)
         if placeholder is not None:
             self.crawler.stats.inc_value("statements/soft_404_listings")
@@ -398,6 +436,41 @@ class StatementSpider(scrapy.Spider):
             headers=REVALIDATE,
         )
 
+    def _note_recovered(self, response: Response, what: str) -> None:
+        """Count and log once (WARNING) a page that answered only after retries, with their reasons."""
+        faults = response.request.meta.get("faults") if response.request is not None else None
+        if not faults:
+            return
+        for reason in faults:
+            self.crawler.stats.inc_value(f"statements/retried/{reason}")
+        logger.warning(
+            "%s answered at try %d, after %s: %s", what, len(faults) + 1, ", ".join(faults), response.url
+        )
+
+    def _allowed(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == domain or host.endswith("." + domain) for domain in self.site.allowed_domains)
+
+    def request_scheduled(self, request: scrapy.Request, spider: scrapy.Spider | None = None) -> None:
+        """Signal handler: count and log once a redirect to a domain the site does not declare, which Scrapy's
+        offsite middleware drops without a word (offsite-redirect)."""
+        origin = (request.meta.get("redirect_urls") or [None])[0]
+        if origin is not None and not self._allowed(request.url):
+            self.crawler.stats.inc_value("statements/faults/offsite-redirect")
+            logger.warning(
+                "%s redirects off the site, to %s (offsite-redirect): dropped", origin, request.url
+            )
+
+    def request_dropped(self, request: scrapy.Request, spider: scrapy.Spider | None = None) -> None:
+        """Signal handler: count and log once a redirect back to a URL already requested, which Scrapy's
+        duplicate filter drops (redirect-loop). Other dropped requests (statements listed twice) are expected
+        and stay silent."""
+        origin = (request.meta.get("redirect_urls") or [None])[0]
+        if origin is None or not self._allowed(request.url):
+            return
+        self.crawler.stats.inc_value("statements/faults/redirect-loop")
+        logger.warning("%s redirects to %s, already requested (redirect-loop): dropped", origin, request.url)
+
     @property
     def backfill(self) -> bool:
         """Whether the crawl is a backfill (a date range was asked for)."""
@@ -439,6 +512,7 @@ class StatementSpider(scrapy.Spider):
     def parse_statement(self, response: Response, hints: dict[str, Any]) -> Iterator[PageItem]:
         """Yield the statement page as a `PageItem`: URL, status, headers, body as received, and when it was
         fetched (the WARC-Date when replayed, else now, UTC)."""
+        self._note_recovered(response, "statement page")
         self.crawler.stats.inc_value("statements/statement_pages")
         headers = {
             name.decode("latin-1"): [value.decode("latin-1") for value in values]

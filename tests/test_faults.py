@@ -1,0 +1,227 @@
+"""Crawls against a real HTTP server on 127.0.0.1 that injects faults into the recorded pages it serves (see
+tests/server.py): every crawl finishes, stores only good statements, never lets a failed refetch replace a stored
+one, counts each fault by reason in its `crawls` row and logs it once at WARNING with the URL."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from crawler.sites import get_site
+from pipelines.extract import extract
+from pipelines.normalize import normalize
+from tests.conftest import run_crawl
+from tests.server import Page, Site, proxy_environment, serve
+from tests.test_live import FAST, LISTING, STATEMENTS, build_site
+
+CHALLENGE = (
+    b'<html><head><script>document.cookie="__jsl_clearance=1612345678.9|0|abc;path=/";'
+    b"location.href=location.pathname+location.search</script></head><body></body></html>"
+)
+"""A bot challenge as Jiasule (加速乐) serves it in front of Chinese government sites: set a cookie, reload."""
+
+URLS = [statement.url for statement in STATEMENTS]
+
+
+def _body(index: int) -> bytes:
+    return STATEMENTS[index].path.read_bytes()
+
+
+def _emptied(index: int) -> bytes:
+    """The statement page with its template intact and nothing in its body container."""
+    page, count = re.subn(
+        rb'(<div class="content">).*?(<div[^>]*id="Appendix)',
+        rb"\1</div>\2",
+        _body(index),
+        count=1,
+        flags=re.S,
+    )
+    assert count == 1
+    return page
+
+
+def _crawl(db: Path, env: dict[str, str], *args: str):
+    run = run_crawl(
+        "fmprc_en",
+        "-s",
+        f"STATEMENTS_DB={db}",
+        "-s",
+        "HTTPCACHE_ENABLED=False",
+        "-s",
+        "DOWNLOAD_TIMEOUT=2",
+        *FAST,
+        *args,
+        env=env,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "Traceback" not in run.stderr and "'finish_reason': 'finished'" in run.stderr
+    return run
+
+
+def _warnings(log: str) -> list[str]:
+    return [line for line in log.splitlines() if " WARNING: " in line and "STATEMENTS_CONTACT" not in line]
+
+
+def _expected_hash(index: int) -> str:
+    page = STATEMENTS[index]
+    site = get_site("fmprc_en")
+    item = page.page_item()
+    return normalize(item, extract(item, site), site).content_hash
+
+
+@pytest.fixture
+def server(tmp_path: Path):
+    site = Site()
+    with serve(site, tmp_path) as proxy:
+        yield site, proxy_environment(proxy)
+
+
+FAULTS = {
+    0: ("503, then the page", lambda: [Page(b"busy", 503), Page(_body(0))]),
+    1: ("500 every time", lambda: Page(b"oops", 500)),
+    2: ("connection reset", lambda: Page(b"", fault="reset")),
+    3: ("no answer before the timeout", lambda: Page(b"", fault="stall", seconds=4)),
+    4: ("body shorter than its Content-Length", lambda: Page(_body(4), fault="truncate")),
+    5: ("slow drip, within the timeout", lambda: Page(_body(5), fault="drip", seconds=1.0)),
+    6: ("a 20 MB page", lambda: Page(_body(6) + b" " * (20 * 2**20))),
+    7: (
+        "a gzip bomb: 200 KB that inflate to 200 MB",
+        lambda: Page(
+            gzip.compress(b"<html>" + b"\0" * (200 * 2**20)),
+            headers={"Content-Type": "text/html", "Content-Encoding": "gzip"},
+        ),
+    ),
+    8: ("redirect to itself", lambda: Page(b"", 302, {"Location": URLS[8]})),
+    9: (
+        "redirect to another domain",
+        lambda: Page(b"", 302, {"Location": "https://evil.example.com/t.html"}),
+    ),
+    10: ("challenge, HTTP 521", lambda: Page(CHALLENGE, 521)),
+    11: ("challenge, HTTP 412", lambda: Page(CHALLENGE, 412)),
+    12: ("challenge, HTTP 200", lambda: Page(CHALLENGE)),
+    13: ("the template with an empty body", lambda: Page(_emptied(13))),
+}
+"""Statement index → (fault, the page or pages served); statement 14 is served as recorded."""
+
+
+def test_each_fault_is_survived_counted_and_logged_once(server, tmp_path: Path) -> None:
+    site, env = server
+    build_site(site, STATEMENTS, per_page=20)
+    for index, (_, page) in FAULTS.items():
+        site.pages[URLS[index]] = page()
+    db = tmp_path / "statements.db"
+    run = _crawl(db, env)
+    connection = sqlite3.connect(db)
+    stored = dict(connection.execute("select url, content_hash from statements"))
+    # the page behind a 503, the slow one and the untouched one, each exactly as a clean extraction gives it
+    assert stored == {URLS[i]: _expected_hash(i) for i in (0, 5, 14)}
+    faults, retried, rejected = connection.execute(
+        "select faults, retried, rejected_reasons from crawls"
+    ).fetchone()
+    assert json.loads(faults) == {
+        "challenge": 2,
+        "connection": 1,
+        "http-500": 1,
+        "offsite-redirect": 1,
+        "redirect-loop": 1,
+        "timeout": 1,
+        "too-large": 2,
+        "truncated": 1,
+    }
+    assert json.loads(retried) == {"http-503": 1}
+    assert json.loads(rejected) == {"challenge": 1, "empty-body": 1}
+    warnings = _warnings(run.stderr)
+    for index in FAULTS:
+        lines = [line for line in warnings if URLS[index] in line]
+        # a slow drip within the timeout is no fault; Scrapy adds its one notice per crawl the first time a body is
+        # cut short ("Got data loss in …")
+        assert len(lines) == {4: 2, 5: 0}.get(index, 1), (FAULTS[index][0], lines)
+    assert not [line for line in warnings if URLS[14] in line]
+
+
+def test_a_failed_refetch_never_replaces_a_stored_statement(server, tmp_path: Path) -> None:
+    """Stored statements refetched (recheck) as an empty body, a soft-404 placeholder, a challenge and a 503
+    keep their text and version; a real edit still becomes version 2."""
+    site, env = server
+    build_site(site, STATEMENTS, per_page=20)
+    db = tmp_path / "statements.db"
+    _crawl(db, env)
+    before = dict(sqlite3.connect(db).execute("select url, content_hash from statements"))
+    assert len(before) == len(STATEMENTS)
+    site.pages[URLS[0]] = Page(_emptied(0))
+    site.pages[URLS[1]] = Page(
+        "<html><head><title>系统维护</title></head><body>系统维护</body></html>".encode()
+    )
+    site.pages[URLS[2]] = Page(CHALLENGE)
+    site.pages[URLS[3]] = Page(b"busy", 503)
+    site.pages[URLS[4]] = Page(
+        _body(4).replace(
+            b'<div class="content">', b'<div class="content"><p>Correction: a sentence added.</p>', 1
+        )
+    )
+    assert site.pages[URLS[4]].body != _body(4)
+    _crawl(db, env, "-a", "recheck=5")
+    connection = sqlite3.connect(db)
+    after = dict(connection.execute("select url, content_hash from statements"))
+    assert {url: after[url] for url in URLS[:4]} == {url: before[url] for url in URLS[:4]}
+    versions = dict(connection.execute("select url, version from statements"))
+    assert [versions[url] for url in URLS[:5]] == [1, 1, 1, 1, 2]
+    assert after[URLS[4]] != before[URLS[4]]
+    row = connection.execute(
+        "select updated, rejected_reasons, faults from crawls order by id desc"
+    ).fetchone()
+    assert row[0] == 1
+    assert json.loads(row[1]) == {"challenge": 1, "empty-body": 1, "soft-404": 1}
+    assert json.loads(row[2]) == {"http-503": 1}
+
+
+ROBOTS = "https://www.fmprc.gov.cn/robots.txt"
+SECTION_PATH = "/mfa_eng/xwfw_665399/s2510_665401/2511_665403/"
+
+
+@pytest.mark.parametrize(
+    ("robots", "obeyed"),
+    [
+        (
+            Page(
+                f"User-agent: *\nDisallow: {SECTION_PATH}\n".encode(), headers={"Content-Type": "text/plain"}
+            ),
+            True,
+        ),
+        # a byte order mark before the first rule must not hide it
+        (
+            Page(
+                f"\ufeffUser-agent: *\nDisallow: {SECTION_PATH}\n".encode(),
+                headers={"Content-Type": "text/plain"},
+            ),
+            True,
+        ),
+        # as fmprc.gov.cn does: robots.txt redirects to an HTML error page, which holds no rule
+        (Page(b"", 302, {"Location": "https://www.fmprc.gov.cn/error.htm"}), False),
+    ],
+    ids=["disallowed-section", "bom-before-rules", "redirect-to-html"],
+)
+def test_robots_txt_is_obeyed(server, tmp_path: Path, robots: Page, obeyed: bool) -> None:
+    site, env = server
+    build_site(site, STATEMENTS[:3], per_page=20)
+    site.pages[ROBOTS] = robots
+    site.pages["https://www.fmprc.gov.cn/error.htm"] = Page(b"<html><body>Error</body></html>")
+    db = tmp_path / "statements.db"
+    run = _crawl(db, env)
+    stored = sqlite3.connect(db).execute("select count(*) from statements").fetchone()[0]
+    faults = json.loads(sqlite3.connect(db).execute("select faults from crawls").fetchone()[0])
+    if obeyed:
+        assert stored == 0 and site.requested(SECTION_PATH) == []
+        assert faults == {"robots": 1}
+        assert [line for line in _warnings(run.stderr) if "(robots)" in line and LISTING in line]
+        # the documented override
+        _crawl(db, env, "-s", "ROBOTSTXT_OBEY=False")
+        assert sqlite3.connect(db).execute("select count(*) from statements").fetchone()[0] == 3
+    else:
+        assert stored == 3 and faults == {}
