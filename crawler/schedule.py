@@ -37,12 +37,19 @@ class CrawlResult:
         """One line: counts of the run."""
         get = self.stats.get
         rejected = sum(value for key, value in self.stats.items() if key.startswith("statements/rejected/"))
-        return (
+        failed = get("statements/fetch_errors", 0) + get("statements/http_errors", 0)
+        faults = sorted(
+            (key.removeprefix("statements/faults/"), value)
+            for key, value in self.stats.items()
+            if key.startswith("statements/faults/")
+        )
+        line = (
             f"{self.site}: {get('statements/new', 0)} new, {get('statements/updated', 0)} updated,"
             f" {get('statements/unchanged', 0)} unchanged, {rejected} rejected;"
             f" {get('statements/listing_pages', 0)} listing and {get('statements/statement_pages', 0)} statement"
-            f" pages, {get('statements/fetch_errors', 0)} failed requests"
+            f" pages, {failed} failed requests"
         )
+        return line + (f" ({', '.join(f'{reason} {count}' for reason, count in faults)})" if faults else "")
 
 
 def project_settings(overrides: dict[str, Any]) -> Any:

@@ -8,11 +8,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from crawler.sites import SITES
-from crawler.spiders.base import StatementSpider
+from crawler.spiders.base import SpiderArgumentError, StatementSpider
 from crawler.spiders.sites import SPIDERS
 from tests.conftest import FIXTURES, fixture_pages, run_crawl, write_warc
 
@@ -151,6 +152,19 @@ def test_listing_argument_walks_one_archive_page_in_its_section() -> None:
     spider = _spider("kantei_en", listing=f"{KANTEI}202112/index.html")
     assert spider.listing_section(f"{KANTEI}202112/index.html") == "kishida_101"
     assert spider.listing_section("https://japan.kantei.go.jp/other/index.html") == "listing"
+    # any of the site's hosts: the White House listing as recorded (www) or as served today (the archive)
+    whitehouse = _spider("whitehouse_en")
+    for host in ("https://www.whitehouse.gov", ARCHIVE):
+        assert (
+            whitehouse.listing_section(f"{host}/briefing-room/press-briefings?page=160") == "press_briefings"
+        )
+
+
+def test_listing_argument_off_the_site_is_refused() -> None:
+    with pytest.raises(
+        SpiderArgumentError, match=r"-a listing='https://example.com/foo' is not on this site"
+    ):
+        _spider("whitehouse_en", listing="https://example.com/foo")
 
 
 def _kantei_warc(path: Path) -> Path:

@@ -113,6 +113,10 @@ class StatementSpider(scrapy.Spider):
         self.recheck = int(recheck or 0)
         if listing is not None and urlsplit(listing).scheme not in ("http", "https"):
             raise SpiderArgumentError(f"-a listing={listing!r} is not an http(s) URL")
+        if listing is not None and not self._allowed(listing):
+            raise SpiderArgumentError(
+                f"-a listing={listing!r} is not on this site ({', '.join(self.site.allowed_domains)})"
+            )
         self.listing = listing
         self.rechecked: Counter[str] = Counter()
         self.walked_sections: set[str] = set()
@@ -154,12 +158,15 @@ class StatementSpider(scrapy.Spider):
 
     def listing_section(self, url: str) -> str:
         """The section a listing URL given as argument belongs to: the declared section whose first page's
-        folder holds it (deepest first), else "listing"."""
+        folder holds it (deepest first; URLs compared in canonical form, so any of the site's hosts will do),
+        else "listing"."""
         folders = sorted(
             self.site.sections, key=lambda section: len(posixpath.dirname(section.url)), reverse=True
         )
+        canonical = canonical_url(url, self.site)
         for section in folders:
-            if url.startswith(posixpath.dirname(section.url) + "/"):
+            folder = posixpath.dirname(canonical_url(section.url, self.site)) + "/"
+            if canonical.startswith(folder):
                 return section.name
         return "listing"
 
