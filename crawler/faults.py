@@ -54,6 +54,7 @@ _CHALLENGE_MARKERS = re.compile(
     rb"Attention Required! \| Cloudflare|_waf_|waf_cookie|\$_ts\s*=",
     re.IGNORECASE,
 )
+_MARKER_WORDS = (b"just a moment", b"attention required", b"challenge", b"_waf_", b"$_ts")
 CHALLENGE_MAX_BYTES = 64 * 1024
 """A challenge page is a small page of script; a real page that merely sets a cookie is larger than this."""
 
@@ -66,6 +67,9 @@ def is_challenge(body: bytes, status: int = 200) -> bool:
         return True
     if len(body) > CHALLENGE_MAX_BYTES:
         return False
+    lowered = body.lower()
+    if b"cookie" not in lowered and not any(marker in lowered for marker in _MARKER_WORDS):
+        return False  # the common case, without a regex over the page
     return bool(_CHALLENGE_MARKERS.search(body) or _CHALLENGE_SCRIPT.search(body))
 
 

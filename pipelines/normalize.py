@@ -32,10 +32,9 @@ from pipelines.extract import NotAStatement, reject
 
 logger = logging.getLogger(__name__)
 
-_SPACES = re.compile(r"\s+")
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
-# C0/C1 control characters other than whitespace never belong in text (they leak from broken CMS exports).
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+# Zero-width characters, and C0/C1 control characters other than whitespace: they never belong in text (they leak
+# from broken CMS exports).
+_DROPPED = re.compile("[\u200b\u200c\u200d\u2060\ufeff\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _PAGE_DATE = re.compile(
     r"(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})日?"
     r"(?:\s+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?)?"
@@ -45,8 +44,11 @@ _PAGE_DATE = re.compile(
 def clean_text(text: str) -> str:
     """Return `text` in NFC with every run of Unicode whitespace (nbsp, U+3000, newlines) as one space, zero-width
     and control characters removed, and no leading or trailing space."""
-    text = _CONTROLS.sub("", unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH))
-    return _SPACES.sub(" ", text).strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    if _DROPPED.search(text):
+        text = _DROPPED.sub("", text)
+    return " ".join(text.split())  # str.split() splits at every Unicode space, as \s does
 
 
 @dataclass(frozen=True)
