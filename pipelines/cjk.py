@@ -31,7 +31,7 @@ def has_cjk(text: str) -> bool:
 def _bigrams(run: str) -> str:
     if len(run) == 1:
         return run
-    return " ".join(run[i : i + 2] for i in range(len(run) - 1))
+    return " ".join(map(str.__add__, run[:-1], run[1:]))  # every pair of neighbours, without a Python loop
 
 
 def index_text(text: str) -> str:
