@@ -10,7 +10,7 @@ precision, recall and F1 of the body text against the gold body (words for Engli
 compared as multisets), and the pages where the gold's first or last paragraph is missing from the output
 (compared after Unicode NFKC and whitespace folding) or where a boilerplate string of the site's template survives.
 Figures are per tool: F1 averaged over pages (macro) and over all tokens (micro), by language and overall.
-Needs the benchmark extras: pip install -e '.[bench]'.
+Needs the tools compared: sh benchmarks/install.sh.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ Each tool runs in its own process (so that its peak memory is its own), single-t
 of the recording (500 English, 1,000 Chinese: every `tNNNNNNN.shtml` record) read into memory first; the best of
 `--repeat` passes is reported as pages per second, with the process's peak RSS. Tools: "lxml" (lxml.html
 parse of the whole page: the floor), "ours" (extract + normalize, the pipeline's work per page before storage),
-"trafilatura" (trafilatura.extract with its defaults). Needs the benchmark extras: pip install -e '.[bench]'.
+"trafilatura" (trafilatura.extract with its defaults). Needs the tools compared: sh benchmarks/install.sh.
 """
 
 from __future__ import annotations
