@@ -50,7 +50,9 @@ def timed(command: list[str]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--warc", type=Path, default=REPO.parent / "shared" / "corpus" / "fmprc-2020" / "fmprc-2020.warc.gz")
+    parser.add_argument(
+        "--warc", type=Path, default=REPO.parent / "shared" / "corpus" / "fmprc-2020" / "fmprc-2020.warc.gz"
+    )
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
     warc = args.warc.resolve()
@@ -76,7 +78,9 @@ def main() -> None:
                          "-a", f"urls={listing}", "-s", f"REPLAY_WARC={warc}", "-s", "LOG_LEVEL=WARNING"]
                     )
                 )  # fmt: skip
-            print(f"| {spider} | {len(urls)} | {min(full):.1f} s | {min(bare):.1f} s | {min(full) / min(bare):.2f}x |")
+            print(
+                f"| {spider} | {len(urls)} | {min(full):.1f} s | {min(bare):.1f} s | {min(full) / min(bare):.2f}x |"
+            )
 
 
 if __name__ == "__main__":

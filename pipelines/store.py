@@ -222,17 +222,43 @@ class Store:
                 self._check_tables(tables, readonly)
             if not readonly:
                 if self.path != ":memory:":
-                    self.db.enable_wal()
+                    self._enable_wal()
                     # In WAL mode, NORMAL loses no committed transaction when the process dies (kill -9), only,
                     # at worst, the last ones on a power cut; FULL would fsync every statement.
                     self.db.execute("PRAGMA synchronous = NORMAL")
                 self.ensure_schema()
         except sqlite3.DatabaseError as error:
             self.db.close()
+            if "locked" in str(error) or "busy" in str(error):
+                raise StoreError(
+                    f"{path} is locked: another process held its write lock for over {BUSY_TIMEOUT_MS // 1000} s"
+                ) from None
             raise StoreError(f"{path} is not an SQLite database ({error})") from None
         except StoreError:
             self.db.close()
             raise
+
+    def _enable_wal(self) -> None:
+        """Switch the file to WAL mode, waiting up to `BUSY_TIMEOUT_MS` for other connections.
+
+        SQLite answers `PRAGMA journal_mode=wal` with "database is locked" at once, without calling the busy
+        handler, while another process opens or writes the same new file (two crawls started together on a
+        fresh DB showed it: about one start in a hundred), so the switch is retried here.
+
+        Raises:
+            sqlite3.OperationalError: the file stayed locked for the whole timeout.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        pause = 0.01
+        while True:
+            try:
+                self.db.enable_wal()
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
 
     def _check_tables(self, tables: set[str], readonly: bool) -> None:
         missing = [name for name in REQUIRED_TABLES if name not in tables]

@@ -169,3 +169,44 @@ def test_a_database_made_by_another_tool_is_refused_and_left_alone(tmp_path) -> 
     with pytest.raises(StoreError, match="is not a statements database"):
         Store(path)
     assert sqlite3.connect(path).execute("select sql from sqlite_master").fetchall() == before
+
+
+def test_wal_switch_refused_while_another_process_opens_the_file_is_retried(tmp_path, monkeypatch) -> None:
+    # Two crawls started together on a fresh file: SQLite answered the second's `PRAGMA journal_mode=wal` with
+    # "database is locked" at once, without waiting (CI run of 2026-11-29), and the crawl died.
+    import sqlite3
+
+    import sqlite_utils
+
+    real = sqlite_utils.Database.enable_wal
+    refusals = []
+
+    def locked_twice(self) -> None:
+        if len(refusals) < 2:
+            refusals.append(1)
+            raise sqlite3.OperationalError("database is locked")
+        real(self)
+
+    monkeypatch.setattr(sqlite_utils.Database, "enable_wal", locked_twice)
+    store = Store(tmp_path / "statements.db")
+    assert len(refusals) == 2
+    assert store.db.journal_mode == "wal"
+    assert "statements" in store.db.table_names()
+    store.close()
+
+
+def test_a_file_locked_past_the_timeout_is_reported_as_locked_not_as_foreign(tmp_path, monkeypatch) -> None:
+    import sqlite3
+
+    import sqlite_utils
+
+    from pipelines import store as store_module
+    from pipelines.store import StoreError
+
+    def always_locked(self) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(sqlite_utils.Database, "enable_wal", always_locked)
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 200)
+    with pytest.raises(StoreError, match=r"statements\.db is locked: another process held its write lock"):
+        Store(tmp_path / "statements.db")
