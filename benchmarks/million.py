@@ -89,6 +89,11 @@ def build(source: Path, target: Path, count: int, seed: int = 2026) -> None:
                 " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 batch,
             )
+            # the store indexes the rows it inserts itself (pipelines/store.py: no insert trigger)
+            db.conn.executemany(
+                "insert into statements_fts (rowid, title, body) values (?, ?, ?)",
+                sorted((row[0], row[5], row[10]) for row in batch),
+            )
         if (first // BATCH) % 20 == 0:
             print(f"  {first + len(batch)} statements", file=sys.stderr, flush=True)
     store.close()

@@ -4,9 +4,16 @@ Tables (see DESIGN.md): `statements` (one row per canonical URL, `id` derived fr
 (earlier texts of statements whose content hash changed), `pages` (the recorded bytes, zlib-compressed, with
 status, headers, the encoding chosen and the listing hints, so `statements reparse` can rebuild everything),
 `crawls` (one row per run, with counts) and the FTS5 table `statements_fts` over title and body (porter
-stemming), kept in sync by triggers, which `sqlite-utils search` and Datasette use as is. Chinese statements are
-also indexed in `statements_fts_zh`, as character bigrams (see `pipelines.cjk`): written with each new or changed
-statement, deleted with it by a trigger.
+stemming), which `sqlite-utils search` and Datasette use as is. Chinese statements are also indexed in
+`statements_fts_zh`, as character bigrams (see `pipelines.cjk`). `turns` has `turns_fts` and `turns_fts_zh`.
+
+How the indexes are kept in sync (see `FTS_TRIGGERS`): the store indexes each row it inserts, in the same
+transaction; triggers change the index when a row's text is updated or the row deleted. There is no insert
+trigger: a table trigger makes SQLite open a statement journal, and each one makes every FTS5 table of the
+transaction write its pending terms to disk as a new segment, so a crawl wrote a segment per statement and per
+turn and spent its time merging them (saving the 1,000 Chinese statements of the 2020 recording took 10.1 s with
+sqlite-utils' triggers and a savepoint per statement, 5.0 s this way). Rows inserted by another program are
+indexed by `sqlite-utils rebuild-fts statements.db statements turns` (see README).
 
 The database is the checkpoint: each statement, its version row and its page are written in one transaction
 that starts IMMEDIATE and commits before the next item, in WAL mode so readers can query while a crawl writes.
@@ -175,6 +182,34 @@ INDEXES = (
 )
 """(table, columns, unique) of every index."""
 
+_INDEX_INSERTS = (
+    "insert into statements_fts (rowid, title, body) values (?, ?, ?)",
+    "insert into statements_fts_zh (rowid, statement_id, title, body) values (?, ?, ?, ?)",
+    "insert into turns_fts (rowid, text) values (?, ?)",
+    "insert into turns_fts_zh (rowid, statement_id, position, text) values (?, ?, ?, ?)",
+)
+"""The index rows `Store.save` writes for new rows: statement text, its bigrams, turn text, its bigrams."""
+
+FTS_TRIGGERS = {
+    "statements_au": (
+        "create trigger statements_au after update of title, body on statements begin"
+        " insert into statements_fts (statements_fts, rowid, title, body)"
+        " values ('delete', old.rowid, old.title, old.body);"
+        " insert into statements_fts (rowid, title, body) values (new.rowid, new.title, new.body); end"
+    ),
+    "turns_au": (
+        "create trigger turns_au after update of text on turns begin"
+        " insert into turns_fts (turns_fts, rowid, text) values ('delete', old.rowid, old.text);"
+        " insert into turns_fts (rowid, text) values (new.rowid, new.text); end"
+    ),
+    "statements_ai": None,
+    "turns_ai": None,
+}
+"""The triggers that keep `statements_fts` and `turns_fts` in sync, replacing the ones sqlite-utils makes (name →
+SQL; None: no such trigger). Update triggers fire only when the indexed text changes, so refreshing
+`last_seen_at` re-indexes nothing; inserts are indexed by `Store.save` itself (see the module docstring). The
+delete triggers are sqlite-utils' own."""
+
 REQUIRED_TABLES = ("statements", "pages", "crawls", "statements_fts")
 # `turns` and the later tables are created in older files of this project when they are opened for writing.
 """Tables every statements database has; a file without them was made by another tool."""
@@ -208,6 +243,9 @@ class Store:
         self.readonly = readonly
         self.commit_seconds = commit_seconds
         self._batch_started: float | None = None
+        self._batch: list[tuple[PageItem, Statement, str, bool]] = []
+        self._index_queue: dict[str, list[tuple[Any, ...]]] = {sql: [] for sql in _INDEX_INSERTS}
+        self._queued_ids: set[str] = set()
         if readonly:
             if not Path(path).is_file():
                 raise StoreError(f"no database at {path}")
@@ -304,6 +342,20 @@ class Store:
             self._create_cjk_index()
         if not db.table("turns_fts_zh").exists():
             self._create_cjk_turn_index()
+        self._set_fts_triggers()
+
+    def _set_fts_triggers(self) -> None:
+        """Make the FTS triggers those of `FTS_TRIGGERS`, replacing sqlite-utils' (files made before them)."""
+        present = dict(
+            self.db.execute("select name, sql from sqlite_master where type = 'trigger'").fetchall()
+        )
+        for name, sql in FTS_TRIGGERS.items():
+            if present.get(name) == sql:
+                continue
+            if name in present:
+                self.db.execute(f"drop trigger {name}")
+            if sql is not None:
+                self.db.execute(sql)
 
     def _create_cjk_index(self) -> None:
         """Create the bigram index of CJK statements (see `pipelines.cjk`), fill it from the statements already
@@ -361,7 +413,8 @@ class Store:
         wanted = [(t.role, t.speaker, t.outlet, t.follow_up, t.text) for t in statement.turns]
         if existing == wanted:
             return
-        db.execute("delete from turns where statement_id = ?", [statement.id])
+        if existing:
+            db.execute("delete from turns where statement_id = ?", [statement.id])
         db.conn.executemany(
             "insert into turns (statement_id, position, role, speaker, outlet, follow_up, text)"
             " values (?, ?, ?, ?, ?, ?, ?)",
@@ -378,21 +431,45 @@ class Store:
                 for turn in statement.turns
             ],
         )
-        if statement.language in cjk.CJK_LANGUAGES and statement.turns:
-            rows = db.execute(
-                "select rowid, position, text from turns where statement_id = ?", [statement.id]
-            ).fetchall()
-            db.conn.executemany(
-                "insert into turns_fts_zh (rowid, statement_id, position, text) values (?, ?, ?, ?)",
+        rows = db.execute(
+            "select rowid, position, text from turns where statement_id = ?", [statement.id]
+        ).fetchall()
+        self._queue_index(statement.id, _INDEX_INSERTS[2], [(rowid, text) for rowid, _, text in rows])
+        if statement.language in cjk.CJK_LANGUAGES:
+            self._queue_index(
+                statement.id,
+                _INDEX_INSERTS[3],
                 [(rowid, statement.id, position, cjk.index_text(text)) for rowid, position, text in rows],
             )
 
+    def _queue_index(self, statement_id: str, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """Queue index rows (rowid first) of one statement's new rows, written by `_write_index_queue`."""
+        if rows:
+            self._index_queue[sql].extend(rows)
+            self._queued_ids.add(statement_id)
+
+    def _write_index_queue(self) -> None:
+        """Write the queued index rows, each index's in rowid order, in the open transaction.
+
+        FTS5 keeps the terms of the rows inserted in a transaction in memory and writes them as one segment at
+        commit, but only while rowids ascend: a lower rowid (a crawl walks newest first, and rowids follow dates)
+        makes it write a segment per row, as does any savepoint or statement journal (a table trigger opens one).
+        Written this way, a crawl's index costs one segment per index per commit."""
+        for sql, rows in self._index_queue.items():
+            if rows:
+                rows.sort(key=lambda row: row[0])
+                self.db.conn.executemany(sql, rows)
+                rows.clear()
+        self._queued_ids.clear()
+
+    def _drop_index_queue(self) -> None:
+        for rows in self._index_queue.values():
+            rows.clear()
+        self._queued_ids.clear()
+
     def _index_cjk(self, rowid: int, statement_id: str, title: str, body: str) -> None:
         self.db.execute("delete from statements_fts_zh where rowid = ?", [rowid])
-        self.db.execute(
-            "insert into statements_fts_zh (rowid, statement_id, title, body) values (?, ?, ?, ?)",
-            [rowid, statement_id, cjk.index_text(title), cjk.index_text(body)],
-        )
+        self.db.execute(_INDEX_INSERTS[1], [rowid, statement_id, cjk.index_text(title), cjk.index_text(body)])
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
@@ -408,33 +485,65 @@ class Store:
         self.db.commit()
 
     @contextmanager
-    def _statement_writes(self) -> Iterator[sqlite_utils.Database]:
-        """The writes of one statement: a transaction of their own, or, when `commit_seconds` is set, a savepoint
-        in a batch that is committed once it is that old (`flush` commits it sooner). A statement whose writes
-        fail is rolled back to its savepoint; the batch's other statements stay."""
+    def _statement_writes(
+        self, redo: tuple[PageItem, Statement, str, bool]
+    ) -> Iterator[sqlite_utils.Database]:
+        """The writes of one statement (`redo`: the arguments of its `save`): a transaction of their own, or,
+        when `commit_seconds` is set, part of a batch committed once it is that old (`flush` commits it sooner).
+
+        A statement whose writes fail leaves nothing behind and the batch's other statements stay: the batch is
+        rolled back and its earlier saves are made again. (A savepoint per statement would do the same in fewer
+        lines, but each savepoint makes every FTS5 table write its pending terms to disk as a segment of its
+        own.)"""
         if self.commit_seconds <= 0:
-            with self.transaction() as db:
-                yield db
+            try:
+                with self.transaction() as db:
+                    yield db
+                    self._write_index_queue()
+            finally:
+                self._drop_index_queue()
             return
         if self._batch_started is None:
             self.db.execute("BEGIN IMMEDIATE")
             self._batch_started = time.monotonic()
-        self.db.execute("SAVEPOINT statement")
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK TO statement")
-            self.db.execute("RELEASE statement")
+            self._redo_batch()
             raise
-        self.db.execute("RELEASE statement")
+        self._batch.append(redo)
         if time.monotonic() - self._batch_started >= self.commit_seconds:
             self.flush()
+
+    def _redo_batch(self) -> None:
+        """Roll the open batch back and save its statements again (a statement of it failed midway)."""
+        batch, self._batch = self._batch, []
+        self._batch_started = None
+        self._drop_index_queue()
+        self.db.conn.rollback()
+        for page, statement, seen_at, touch in batch:
+            self.save(page, statement, seen_at, touch)
 
     def flush(self) -> None:
         """Commit the batch of saves still open, if any."""
         if self._batch_started is not None:
+            self._write_index_queue()
             self._batch_started = None
+            self._batch = []
             self.db.commit()
+
+    def _insert(self, table: str, row: dict[str, Any], replace: bool = False) -> None:
+        """Insert one row (column → value) with plain SQL: sqlite-utils' `insert` wraps each row in a savepoint
+        and reads the schema first (see `_statement_writes` for what a savepoint costs)."""
+        columns = ", ".join(f'"{column}"' for column in row)
+        verb = "insert or replace" if replace else "insert"
+        self.db.execute(
+            f'{verb} into "{table}" ({columns}) values ({", ".join("?" * len(row))})', list(row.values())
+        )
+
+    def _update_statement(self, statement_id: str, row: dict[str, Any]) -> None:
+        assignments = ", ".join(f'"{column}" = ?' for column in row)
+        self.db.execute(f"update statements set {assignments} where id = ?", [*row.values(), statement_id])
 
     def save(self, page: PageItem, statement: Statement, seen_at: str, touch: bool = True) -> str:
         """Upsert a statement and its page in one transaction.
@@ -467,15 +576,18 @@ class Store:
             "content_hash": statement.content_hash,
             "last_seen_at": seen_at,
         }
-        with self._statement_writes() as db:
-            existing = next(
-                db.query(
-                    "select version, title, body, content_hash, first_seen_at, last_seen_at, date, date_source"
-                    " from statements where id = ?",
-                    [statement.id],
-                ),
-                None,
+        with self._statement_writes((page, statement, seen_at, touch)) as db:
+            cursor = db.execute(
+                "select version, title, body, content_hash, first_seen_at, last_seen_at, date, date_source"
+                " from statements where id = ?",
+                [statement.id],
             )
+            found = cursor.fetchone()
+            existing = (
+                dict(zip([column[0] for column in cursor.description], found, strict=True)) if found else None
+            )
+            if existing and statement.id in self._queued_ids:
+                self._write_index_queue()  # saved earlier in this batch: its update must find its index rows
             if (
                 existing
                 and existing["date_source"] == "translation"
@@ -488,10 +600,25 @@ class Store:
             if existing is None:
                 outcome = "new"
                 rowid = self.free_rowid(date_rowid(statement.date, statement.id))
-                db.table("statements").insert({**row, "rowid": rowid, "first_seen_at": seen_at, "version": 1})
+                self._insert("statements", {**row, "rowid": rowid, "first_seen_at": seen_at, "version": 1})
+                self._queue_index(statement.id, _INDEX_INSERTS[0], [(rowid, statement.title, statement.body)])
+                if statement.language in cjk.CJK_LANGUAGES:
+                    self._queue_index(
+                        statement.id,
+                        _INDEX_INSERTS[1],
+                        [
+                            (
+                                rowid,
+                                statement.id,
+                                cjk.index_text(statement.title),
+                                cjk.index_text(statement.body),
+                            )
+                        ],
+                    )
             elif existing["content_hash"] != statement.content_hash:
                 outcome = "updated"
-                db.table("statement_versions").insert(
+                self._insert(
+                    "statement_versions",
                     {
                         "statement_id": statement.id,
                         "version": existing["version"],
@@ -503,12 +630,14 @@ class Store:
                     },
                     replace=True,
                 )
-                db.table("statements").update(statement.id, {**row, "version": existing["version"] + 1})
+                self._update_statement(statement.id, {**row, "version": existing["version"] + 1})
             else:
-                outcome = "unchanged"
-                db.table("statements").update(statement.id, row)
-            db.table("pages").upsert(self._page_row(page, statement), pk="url")
-            if statement.language in cjk.CJK_LANGUAGES and outcome != "unchanged":
+                outcome = "unchanged"  # the same title and body: only metadata is written, nothing re-indexed
+                for column in ("title", "body", "content_hash"):
+                    del row[column]
+                self._update_statement(statement.id, row)
+            self._insert("pages", self._page_row(page, statement), replace=True)
+            if statement.language in cjk.CJK_LANGUAGES and outcome == "updated":
                 (rowid,) = db.execute("select rowid from statements where id = ?", [statement.id]).fetchone()
                 self._index_cjk(rowid, statement.id, statement.title, statement.body)
             self._save_turns(statement)

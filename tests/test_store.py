@@ -210,3 +210,120 @@ def test_a_file_locked_past_the_timeout_is_reported_as_locked_not_as_foreign(tmp
     monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 200)
     with pytest.raises(StoreError, match=r"statements\.db is locked: another process held its write lock"):
         Store(tmp_path / "statements.db")
+
+
+def _processed(site: str, name: str):
+    from pipelines.reparse import process_page
+
+    page = next(p for p in statement_fixtures(site) if name in p.path.name)
+    item = page.page_item(site)
+    process_page(item)
+    return item
+
+
+def _index_problems(store: Store) -> list[str]:
+    """Tables whose FTS5 integrity check fails (index rows that do not match the text, or are missing)."""
+    import sqlite3
+
+    failed = []
+    for table in ("statements_fts", "turns_fts", "statements_fts_zh", "turns_fts_zh"):
+        try:
+            store.db.execute(f"insert into {table} ({table}, rank) values ('integrity-check', 1)")
+        except sqlite3.DatabaseError as error:
+            failed.append(f"{table}: {error}")
+    return failed
+
+
+def test_a_batch_of_saves_indexes_new_updated_and_unchanged_statements_exactly(tmp_path) -> None:
+    # Index rows of new statements are written at commit, in rowid order; a statement saved twice in one batch
+    # (its update must find its own index rows) and a statement saved unchanged (nothing re-indexed) included.
+    from pipelines.search import search, search_turns
+
+    store = Store(tmp_path / "statements.db", commit_seconds=3600)
+    zh_pc = _processed("fmprc_zh", "t1794584")  # 2020-07-03 赵立坚 press conference, with turns
+    zh_news = _processed("fmprc_zh", "t1766275")
+    en_pc = _processed("fmprc_en", "t1794629")
+    for item in (zh_pc, zh_news, en_pc):
+        assert store.save(item, item.statement, "2026-12-02T10:00:00+00:00") == "new"
+    assert store.db.execute("select count(*) from statements_fts_docsize").fetchone() == (
+        0,
+    )  # queued, not yet written
+    changed = _processed("fmprc_zh", "t1766275")
+    changed.statement.body += "\n\n台湾问题是中国内政。"
+    changed.statement.content_hash = "2" * 64
+    assert store.save(changed, changed.statement, "2026-12-02T11:00:00+00:00") == "updated"
+    assert store.save(en_pc, en_pc.statement, "2026-12-02T11:00:00+00:00") == "unchanged"
+    store.flush()
+    assert _index_problems(store) == []
+    assert store.db.execute("select count(*) from statements_fts_docsize").fetchone() == (3,)
+    assert store.db.execute("select count(*) from statements_fts_zh").fetchone() == (2,)
+    turns = store.db.execute("select count(*) from turns").fetchone()[0]
+    assert turns > 10
+    assert store.db.execute("select count(*) from turns_fts_docsize").fetchone() == (turns,)
+    assert [hit.id for hit in search(store, "台湾问题是中国内政")] == [zh_news.statement.id]
+    assert [hit.id for hit in search(store, "Diaoyu")] == [en_pc.statement.id]
+    hits = search_turns(store, "赵立坚")
+    assert hits and {hit.statement_id for hit in hits} == {zh_pc.statement.id}
+    store.close()
+
+
+def test_a_statement_failing_midway_in_a_batch_leaves_nothing_and_the_batch_stays(
+    tmp_path, monkeypatch
+) -> None:
+    store = Store(tmp_path / "statements.db", commit_seconds=3600)
+    first, second, failing = (
+        _processed("fmprc_zh", "t1794584"),
+        _processed("fmprc_en", "t1794629"),
+        _processed("fmprc_zh", "t1754530"),
+    )
+    store.save(first, first.statement, "2026-12-02T10:00:00+00:00")
+    store.save(second, second.statement, "2026-12-02T10:00:00+00:00")
+    real = Store._save_turns
+
+    def broken(self, statement) -> None:
+        real(self, statement)  # its turns are written, then the save fails
+        if statement.id == failing.statement.id:
+            raise RuntimeError("disk trouble")
+
+    monkeypatch.setattr(Store, "_save_turns", broken)
+    with pytest.raises(RuntimeError, match="disk trouble"):
+        store.save(failing, failing.statement, "2026-12-02T10:00:00+00:00")
+    store.flush()
+    stored = {row[0] for row in store.db.execute("select id from statements")}
+    assert stored == {first.statement.id, second.statement.id}
+    assert {row[0] for row in store.db.execute("select distinct statement_id from turns")} <= stored
+    assert store.db.execute("select count(*) from pages").fetchone() == (2,)
+    assert _index_problems(store) == []
+    assert store.db.execute("select count(*) from statements_fts_docsize").fetchone() == (2,)
+    store.close()
+
+
+def test_a_file_with_sqlite_utils_insert_triggers_gets_the_store_own(tmp_path) -> None:
+    # Files made before 2026-12-02 have sqlite-utils' triggers: an insert trigger (which made every FTS5 index
+    # write a segment per row) and update triggers that re-indexed a row whenever any column changed.
+    path = tmp_path / "statements.db"
+    Store(path).close()
+    import sqlite3
+
+    connection = sqlite3.connect(path)
+    connection.executescript(
+        "drop trigger statements_au;"
+        "create trigger statements_ai after insert on statements begin"
+        " insert into statements_fts (rowid, title, body) values (new.rowid, new.title, new.body); end;"
+        "create trigger statements_au after update on statements begin"
+        " insert into statements_fts (statements_fts, rowid, title, body)"
+        " values ('delete', old.rowid, old.title, old.body);"
+        " insert into statements_fts (rowid, title, body) values (new.rowid, new.title, new.body); end;"
+    )
+    connection.close()
+    store = Store(path)
+    triggers = dict(store.db.execute("select name, sql from sqlite_master where type = 'trigger'").fetchall())
+    assert "statements_ai" not in triggers and "turns_ai" not in triggers
+    assert "after update of title, body on statements" in triggers["statements_au"]
+    item = _processed("fmprc_en", "t1794629")
+    store.save(item, item.statement, "2026-12-02T10:00:00+00:00")
+    assert store.db.execute("select count(*) from statements_fts_docsize").fetchone() == (
+        1,
+    )  # indexed once, not twice
+    assert _index_problems(store) == []
+    store.close()
