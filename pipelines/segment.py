@@ -48,12 +48,21 @@ def _known_speakers(statement: Statement, site: Site) -> dict[str, str]:
 
 
 _HONORIFIC_WORDS = re.compile(r"[\w'’-]+")
+_ROLE_WORDS = frozenset({"official", "officials", "moderator", "operator", "participant", "q"})
+"""Last words of labels that name a role, not a person: two "SENIOR ADMINISTRATION OFFICIAL"s (one of them
+misspelled "ADMINSTRATION" in three 2009–2013 White House briefings) may be two people."""
 
 
-def _label_speaker(label: str, speakers: dict[str, str], statement: Statement) -> str:
-    """The name a capitalised speaker label stands for (see `TurnRules.speaker_label`): the statement's
-    speaker with the label's last word as surname, the site's name for the label, else the label in title
-    case."""
+def _label_speaker(label: str, speakers: dict[str, str], statement: Statement, heard: list[str]) -> str:
+    """The name a capitalised speaker label stands for (see `TurnRules.speaker_label`): the site's name for the
+    label, else the statement's speaker with the label's last word as surname, else the one speaker of this
+    transcript so far with that surname (`heard`, in order; not for roles such as "Senior Administration
+    Official", see `_ROLE_WORDS`), else the label in title case.
+
+    Source of the third rule: White House briefings label one speaker in two ways ("MS. PSAKI" and, misspelled,
+    "MR. PSAKI" in the 2009 Serve America Act call; "ADMINISTRATOR FUGATE" then "MR. FUGATE" in the 2010
+    Tennessee flooding call): both get the name heard first. Two speakers of the transcript with that surname:
+    the label is kept as written."""
     known = speakers.get(label.casefold())
     if known is not None:
         return known
@@ -63,6 +72,13 @@ def _label_speaker(label: str, speakers: dict[str, str], statement: Statement) -
         parts = _HONORIFIC_WORDS.findall(name)
         if parts and parts[-1].casefold() == surname and len(parts) > 1:
             return name
+    namesakes = [
+        name
+        for name in heard
+        if (parts := _HONORIFIC_WORDS.findall(name)) and parts[-1].casefold() == surname
+    ]
+    if len(namesakes) == 1 and surname not in _ROLE_WORDS:
+        return namesakes[0]
     return " ".join(_title_case(word) for word in label.split())
 
 
@@ -85,9 +101,10 @@ def _outlet(label: str, rules: TurnRules, bold: bool) -> str | None:
 
 
 def _opening(
-    text: str, bold: bool, rules: TurnRules, speakers: dict[str, str], statement: Statement
+    text: str, bold: bool, rules: TurnRules, speakers: dict[str, str], statement: Statement, heard: list[str]
 ) -> tuple[str, str | None, str | None, bool] | None:
-    """(role, speaker, outlet, follow_up) when the paragraph opens a turn, else None."""
+    """(role, speaker, outlet, follow_up) when the paragraph opens a turn, else None; `heard`: the speakers
+    of the transcript's answers so far."""
     if rules.note is not None and rules.note.fullmatch(text):
         return "note", None, None, False
     match = rules.follow_up.match(text) if rules.follow_up is not None else None
@@ -103,7 +120,7 @@ def _opening(
         if label.casefold() in speakers:
             return "answer", speakers[label.casefold()], None, False
         if rules.speaker_label is not None and rules.speaker_label.fullmatch(label):
-            return "answer", _label_speaker(label, speakers, statement), None, False
+            return "answer", _label_speaker(label, speakers, statement, heard), None, False
         outlet = _outlet(label, rules, bold)
         if outlet is not None:
             return "question", None, outlet, False
@@ -124,8 +141,9 @@ def segment(statement: Statement, site: Site) -> list[Turn]:
     spokesperson = statement.speakers[0] if statement.speakers else None
     bold = statement.bold or [False] * len(statement.paragraphs)
     groups: list[tuple[str, str | None, str | None, bool, list[str]]] = []
+    heard: list[str] = []
     for text, is_bold in zip(statement.paragraphs, bold, strict=False):
-        opening = _opening(text, is_bold, rules, speakers, statement)
+        opening = _opening(text, is_bold, rules, speakers, statement, heard)
         if (
             opening is None
             and is_bold
@@ -136,6 +154,8 @@ def segment(statement: Statement, site: Site) -> list[Turn]:
             opening = ("question", None, None, False)
         if opening is not None:
             groups.append((*opening, [text]))
+            if opening[0] == "answer" and opening[1] is not None and opening[1] not in heard:
+                heard.append(opening[1])
         elif groups:
             groups[-1][4].append(text)
         elif rules.preamble == "note":

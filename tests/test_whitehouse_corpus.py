@@ -180,3 +180,38 @@ def test_backfill_stores_exactly_the_briefings_of_its_range(
         stats[stats.index("'statements/listing_pages': ") :].split(":", 1)[1].split(",", 1)[0]
     )
     assert walked < 162  # the walk stopped at the first page older than since
+
+
+def test_one_speaker_labelled_two_ways_is_one_speaker(crawled) -> None:
+    # "MS. PSAKI" and, misspelled, "MR. PSAKI" in the 2009 Serve America Act call; "ADMINISTRATOR FUGATE" then
+    # "MR. FUGATE" in the 2010 Tennessee flooding call. Anonymous officials are not merged by their label's last
+    # word: "SENIOR ADMINSTRATION OFFICIAL" (sic) and "SENIOR ADMINISTRATION OFFICIAL" stay two speakers.
+    db = sqlite3.connect(crawled[0])
+
+    def speakers(title: str) -> list[str]:
+        (value,) = db.execute("select speakers from statements where title like ?", (title,)).fetchone()
+        return json.loads(value)
+
+    assert speakers("Press Briefing Call on the Edward M. Kennedy Serve America Act") == [
+        "Jen Psaki",
+        "Director Barnes",
+        "Mr. Solomont",
+        "Mr. Goldsmith",
+        "Mr. Monje",
+    ]
+    assert speakers("Conference Call on the Flooding in Tennessee%") == [
+        "Phil Bredesen",
+        "Karl Dean",
+        "Mr. Carroll",
+        "Administrator Fugate",
+        "Mr. Becker",
+    ]
+    assert {"Senior Administration Official", "Senior Adminstration Official"} <= set(
+        speakers(
+            "Press Briefing by a Senior Administration Official on the Upcoming Visit of President Cald%"
+        )
+    )
+    merged = db.execute(
+        "select count(*) from turns where speaker in ('Mr. Psaki', 'Mr. Fugate', 'Mr Carney', 'Ambasssador Rice')"
+    ).fetchone()
+    assert merged == (0,)
