@@ -138,6 +138,17 @@ def test_search_uses_statements_db_from_the_environment(db_path: Path) -> None:
         (["search", "x", "--since", "2020-02-30"], 2, "'2020-02-30' is not an ISO date (YYYY-MM-DD)"),
         (["search", '"unbalanced'], 2, "is not a valid full-text query"),
         (["search", "x", "--site", "mars"], 2, "unknown site 'mars'"),
+        (
+            ["search", " OR ".join(["a"] * 200)],
+            2,
+            'Error: query too long: 200 terms, at most 32 (words and "phrases")',
+        ),
+        (["search", "a " * 5_000], 2, "Error: query too long: 10,000 characters, at most 1,000"),
+        (
+            ["turns", "-q", " OR ".join(["a"] * 200)],
+            2,
+            'Error: query too long: 200 terms, at most 32 (words and "phrases")',
+        ),
     ],
 )
 def test_search_errors(db_path: Path, arguments: list[str], code: int, message: str) -> None:
@@ -146,6 +157,27 @@ def test_search_errors(db_path: Path, arguments: list[str], code: int, message: 
     result = CliRunner().invoke(main, arguments)
     assert result.exit_code == code
     assert message in result.stderr
+
+
+def test_search_stops_a_query_running_too_long(db_path: Path, monkeypatch) -> None:
+    from pipelines import search as search_module
+
+    monkeypatch.setattr(search_module, "QUERY_SECONDS", 0.0)
+    monkeypatch.setattr(search_module, "_PROGRESS_STEPS", 1)
+    result = CliRunner().invoke(main, ["search", "--db", str(db_path), "China"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: query too costly: stopped after 0 s (search rarer words, fewer terms or prefixes)"
+    )
+
+
+def test_search_with_many_terms_within_the_limits(db_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["search", "--db", str(db_path), " OR ".join(["a"] * 32), "--format", "json", "--limit", "5"]
+    )
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)
+    assert len(hits) == 5 and all("[a]" in hit["snippet"].lower() for hit in hits)
 
 
 def test_search_refuses_a_database_made_by_another_tool(tmp_path: Path) -> None:

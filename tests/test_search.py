@@ -13,7 +13,7 @@ from crawler.sites import get_site
 from pipelines import cjk
 from pipelines.extract import extract
 from pipelines.normalize import normalize
-from pipelines.search import BadQuery, Filters, search
+from pipelines.search import BadQuery, Filters, search, search_turns
 from pipelines.segment import segment
 from pipelines.store import Store, find_statement
 from pipelines.translations import link_translations
@@ -129,6 +129,123 @@ def test_bad_queries_are_refused(store: Store) -> None:
     for query in ("", "   ", '"unbalanced', "AND"):
         with pytest.raises(BadQuery):
             search(store, query)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (" OR ".join(["a"] * 200), 'query too long: 200 terms, at most 32 (words and "phrases")'),
+        (" ".join(["a"] * 33), 'query too long: 33 terms, at most 32 (words and "phrases")'),
+        (
+            "NEAR(" + " ".join(["a"] * 33) + ", 10)",
+            'query too long: 33 terms, at most 32 (words and "phrases")',
+        ),
+        (
+            " OR ".join(f"{letter}*" for letter in "abcdefghijklmnopqrstuvwxyzabcdefg"),
+            'query too long: 33 terms, at most 32 (words and "phrases")',
+        ),
+        (" ".join(["香港"] * 33), 'query too long: 33 terms, at most 32 (words and "phrases")'),
+        ("a " * 5_000, "query too long: 10,000 characters, at most 1,000"),
+        ('"' + "a " * 500 + '"', "query too long: 1,002 characters, at most 1,000"),
+        ("香港国安法" * 201, "query too long: 1,005 characters, at most 1,000"),
+    ],
+)
+def test_queries_over_the_limits_are_refused_before_any_work(store: Store, query: str, message: str) -> None:
+    with pytest.raises(BadQuery) as refused:
+        search(store, query)
+    assert str(refused.value) == message
+    with pytest.raises(BadQuery) as refused:
+        search_turns(store, query)
+    assert str(refused.value) == message
+
+
+def test_deeply_nested_parentheses_are_refused_by_fts5(store: Store) -> None:
+    with pytest.raises(BadQuery) as refused:
+        search(store, "(" * 400 + "a" + ")" * 400)
+    assert str(refused.value).endswith("is not a valid full-text query (fts5: parser stack overflow)")
+
+
+def test_operators_phrases_and_column_names_are_not_counted_as_terms(store: Store) -> None:
+    words = [f"w{n}" for n in range(31)]
+    allowed = [
+        " OR ".join(words) + ' OR "one country two systems and then some more words"',  # 32 terms
+        "NEAR(" + " ".join(words[:30]) + ", 10) NOT Diaoyu",  # NEAR and its distance are no terms
+        " AND ".join(f"title: {word}" for word in words[:32]),  # nor are column names
+    ]
+    for query in allowed:
+        assert search(store, query) == []
+    repeated = search(store, " ".join(["香港国安法"] * 32), limit=100)
+    assert [hit.id for hit in repeated] == [hit.id for hit in search(store, "香港国安法", limit=100)]
+    assert all("[香港国安法]" in hit.snippet and "[[" not in hit.snippet for hit in repeated) and repeated
+
+
+def test_pathological_queries_within_the_limits_complete(store: Store) -> None:
+    # 32 ORed "a"s, "the"s or prefixes put every word of a statement in its snippet's way: FTS5's snippet() compared
+    # each with every other (minutes for 200); the snippet is now made in time linear in the hits.
+    single = {hit.id for hit in search(store, "the", limit=1_000)}
+    repeated = search(store, " OR ".join(["the"] * 32), limit=1_000)
+    assert {hit.id for hit in repeated} == single and len(single) > 20
+    assert all(re.search(r"\[the\]", hit.snippet, re.IGNORECASE) for hit in repeated)
+    everything = search(store, " OR ".join(f"{letter}*" for letter in "abcdefghijklmnopqrstuvwxyzabcdef"))
+    assert len(everything) == 20 and all(hit.snippet.count("[") >= 8 for hit in everything)
+    assert len(search(store, "NEAR(" + " ".join(["a"] * 31) + ", 10)")) == 20
+    chinese = search(store, " ".join(["中国"] * 32), limit=100)
+    assert {hit.id for hit in chinese} == {hit.id for hit in search(store, "中国", limit=100)} and chinese
+    turns = search_turns(store, " OR ".join(["the"] * 32), limit=10_000)
+    assert len(turns) == len(search_turns(store, "the", limit=10_000)) > 100
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Diaoyu",
+        "sanction",
+        "Hong Kong",
+        '"one country two systems"',
+        "Diaoyu OR Senkaku",
+        "trade AND (tariffs OR sanctions)",
+        "Pompeo",
+        "epidemic",
+        "China",
+        "NEAR(Hong Kong, 3)",
+    ],
+)
+def test_english_snippets_are_those_of_fts5_snippet(store: Store, query: str) -> None:
+    hits = search(store, query, limit=1_000)
+    assert hits
+    for hit in hits:
+        [(expected,)] = store.db.execute(
+            "select snippet(statements_fts, -1, '[', ']', '…', 16) from statements_fts"
+            " where statements_fts match ? and rowid = (select rowid from statements where id = ?)",
+            [query, hit.id],
+        ).fetchall()
+        assert hit.snippet == re.sub(r"\s+", " ", expected).strip()
+
+
+def test_chinese_snippets_mark_each_hit_once(store: Store) -> None:
+    hits = search(store, "香港 香港国安法 香港", limit=100)
+    assert hits and all("[[" not in hit.snippet and "]]" not in hit.snippet for hit in hits)
+    assert any("[香港国安法]" in hit.snippet for hit in hits)
+
+
+def test_a_search_running_too_long_is_stopped(store: Store, monkeypatch) -> None:
+    from pipelines import search as search_module
+
+    with monkeypatch.context() as patch:
+        patch.setattr(search_module, "QUERY_SECONDS", 0.0)
+        patch.setattr(search_module, "_PROGRESS_STEPS", 1)
+        for run in (
+            lambda: search(store, "China"),
+            lambda: search(store, "香港"),
+            lambda: search_turns(store, "China"),
+        ):
+            with pytest.raises(BadQuery) as stopped:
+                run()
+            assert str(stopped.value) == (
+                "query too costly: stopped after 0 s (search rarer words, fewer terms or prefixes)"
+            )
+    # the connection is left as it was
+    assert len(search(store, "China")) == 20 and len(search_turns(store, "China", limit=5)) == 5
 
 
 def test_deleting_a_statement_deletes_it_from_both_indexes(tmp_path) -> None:
