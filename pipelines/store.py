@@ -525,12 +525,25 @@ class Store:
             self.save(page, statement, seen_at, touch)
 
     def flush(self) -> None:
-        """Commit the batch of saves still open, if any."""
-        if self._batch_started is not None:
+        """Commit the batch of saves still open, if any.
+
+        Raises:
+            sqlite3.Error: the batch could not be committed (disk full, I/O error): it is rolled back whole, so the
+                file holds none of its statements and no index row without its statement; the next crawl fetches
+                them again.
+        """
+        if self._batch_started is None:
+            return
+        self._batch_started = None
+        self._batch = []
+        try:
             self._write_index_queue()
-            self._batch_started = None
-            self._batch = []
             self.db.commit()
+        except BaseException:
+            self._drop_index_queue()
+            if self.db.conn.in_transaction:
+                self.db.conn.rollback()
+            raise
 
     def _insert(self, table: str, row: dict[str, Any], replace: bool = False) -> None:
         """Insert one row (column → value) with plain SQL: sqlite-utils' `insert` wraps each row in a savepoint
@@ -845,7 +858,7 @@ class StorePipeline:
         self.store = Store(self.path, commit_seconds=self.commit_seconds)
         if self.commit_seconds > 0:
             # An idle crawl (waiting on a slow site) commits what it holds all the same.
-            self.flusher = task.LoopingCall(self.store.flush)
+            self.flusher = task.LoopingCall(self._flush)
             self.flusher.start(self.commit_seconds, now=False)
         arguments = {
             key: getattr(spider, key) for key in ("since", "until", "recheck") if getattr(spider, key, None)
@@ -854,6 +867,21 @@ class StorePipeline:
             spider.name, {k: str(v) for k, v in arguments.items()}, utc_now()
         )
         logger.info("storing statements in %s (crawl %s)", self.path, self.crawl_id)
+
+    def _flush(self) -> None:
+        """Commit the open batch (every `STATEMENTS_COMMIT_SECONDS`); a failed commit is logged and the timer goes
+        on (a LoopingCall stops at its first exception): the batch is lost whole and refetched next time."""
+        if self.store is None:
+            return
+        try:
+            self.store.flush()
+        except sqlite3.Error as error:
+            self.crawler.stats.inc_value("statements/commit_errors")
+            logger.error(
+                "could not commit the last statements to %s (%s): the next crawl fetches them",
+                self.path,
+                error,
+            )
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, PageItem) or item.statement is None or self.store is None:

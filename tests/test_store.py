@@ -327,3 +327,37 @@ def test_a_file_with_sqlite_utils_insert_triggers_gets_the_store_own(tmp_path) -
     )  # indexed once, not twice
     assert _index_problems(store) == []
     store.close()
+
+
+def test_a_batch_whose_commit_fails_is_rolled_back_whole(tmp_path, monkeypatch) -> None:
+    # Disk full at commit time: no statement of the batch and no index row of it may stay half-written.
+    import sqlite3
+
+    store = Store(tmp_path / "statements.db", commit_seconds=3600)
+    kept = _processed("fmprc_en", "t1794629")
+    store.save(kept, kept.statement, "2026-12-02T10:00:00+00:00")
+    store.flush()
+    lost = _processed("fmprc_zh", "t1794584")
+    store.save(lost, lost.statement, "2026-12-02T10:00:00+00:00")
+    real = Store._write_index_queue
+
+    def full_disk(self) -> None:
+        real(self)
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Store, "_write_index_queue", full_disk)
+    with pytest.raises(sqlite3.OperationalError, match="disk is full"):
+        store.flush()
+    monkeypatch.undo()
+    assert [row[0] for row in store.db.execute("select id from statements")] == [kept.statement.id]
+    assert store.db.execute(
+        "select count(*) from turns where statement_id = ?", [lost.statement.id]
+    ).fetchone() == (0,)
+    assert _index_problems(store) == []
+    assert store.db.execute("select count(*) from statements_fts_docsize").fetchone() == (1,)
+    # the store goes on: the statement is saved by the next crawl
+    assert store.save(lost, lost.statement, "2026-12-02T11:00:00+00:00") == "new"
+    store.flush()
+    assert store.db.execute("select count(*) from statements_fts_docsize").fetchone() == (2,)
+    assert _index_problems(store) == []
+    store.close()
