@@ -15,8 +15,11 @@ turn and spent its time merging them (saving the 1,000 Chinese statements of the
 sqlite-utils' triggers and a savepoint per statement, 5.0 s this way). Rows inserted by another program are
 indexed by `sqlite-utils rebuild-fts statements.db statements turns` (see README).
 
-The database is the checkpoint: each statement, its version row and its page are written in one transaction
-that starts IMMEDIATE and commits before the next item, in WAL mode so readers can query while a crawl writes.
+The database is the checkpoint: a statement, its version row, its page, its turns and their index rows are
+committed together or not at all, in a transaction that starts IMMEDIATE (a crawl's saves share one, committed
+every `STATEMENTS_COMMIT_SECONDS`), in WAL mode so readers can query while a crawl writes. A statement that could
+not be stored is counted in `Store.lost`, and a crawl that lost any does not record its sections as walked, so the
+next incremental crawl looks for it again.
 """
 
 from __future__ import annotations
@@ -228,7 +231,8 @@ class Store:
         commit_seconds: 0 (the default): each `save` commits its own transaction. Above 0: saves share a write
             transaction, committed once it is that many seconds old, by `flush` and by `close` (a crawl: 0.5 s,
             `STATEMENTS_COMMIT_SECONDS`). A process killed meanwhile loses at most that much work, which the next
-            crawl refetches; nothing half-written is ever committed (each statement is its own savepoint).
+            crawl refetches; nothing half-written is ever committed (a statement that fails midway is undone by
+            rolling the batch back and saving its other statements again).
 
     Writable, the schema is created when missing (and extended, never dropped, when an older version of this
     project made the file).
@@ -246,6 +250,9 @@ class Store:
         self._batch: list[tuple[PageItem, Statement, str, bool]] = []
         self._index_queue: dict[str, list[tuple[Any, ...]]] = {sql: [] for sql in _INDEX_INSERTS}
         self._queued_ids: set[str] = set()
+        self.lost = 0
+        """Statements whose save was reported but which could not be kept: saved again after a failure of another
+        statement of their batch and failing then, or in a batch whose commit failed."""
         if readonly:
             if not Path(path).is_file():
                 raise StoreError(f"no database at {path}")
@@ -265,6 +272,7 @@ class Store:
                     # at worst, the last ones on a power cut; FULL would fsync every statement.
                     self.db.execute("PRAGMA synchronous = NORMAL")
                 self.ensure_schema()
+                self.repair_indexes()
         except sqlite3.DatabaseError as error:
             self.db.close()
             if "locked" in str(error) or "busy" in str(error):
@@ -297,6 +305,77 @@ class Store:
                     raise
             time.sleep(pause)
             pause = min(pause * 2, 0.5)
+
+    def repair_indexes(self) -> dict[str, int]:
+        """Index the statements and turns that lack index rows, as rows written by another program, or by a
+        version of this project from before 2026-12-02 (whose store left indexing to insert triggers this one
+        drops), would. Run on every writable open: two counts per index, a few milliseconds at 100,000
+        statements; a repair logs a WARNING first, since it may take minutes on a large file.
+
+        Returns:
+            index name → rows it lacked (only indexes that were repaired).
+        """
+        languages = sorted(cjk.CJK_LANGUAGES)
+        cjk_where = f"language in ({', '.join('?' * len(languages))})"
+        checks: tuple[tuple[str, str, list[str], str], ...] = (
+            (
+                "statements_fts",
+                "select count(*) from statements",
+                [],
+                "select count(*) from statements_fts_docsize",
+            ),
+            ("turns_fts", "select count(*) from turns", [], "select count(*) from turns_fts_docsize"),
+            (
+                "statements_fts_zh",
+                f"select count(*) from statements where {cjk_where}",
+                languages,
+                "select count(*) from statements_fts_zh",
+            ),
+            (
+                "turns_fts_zh",
+                f"select count(*) from turns where statement_id in (select id from statements where {cjk_where})",
+                languages,
+                "select count(*) from turns_fts_zh",
+            ),
+        )
+        repaired = {}
+        for index, rows_sql, params, indexed_sql in checks:
+            rows = self.db.execute(rows_sql, params).fetchone()[0]
+            indexed = self.db.execute(indexed_sql).fetchone()[0]
+            if rows == indexed:
+                continue
+            logger.warning(
+                "%s: %s has %d index rows for %d rows (rows written by another program, or by an older version"
+                " of this project): re-indexing",
+                self.path,
+                index,
+                indexed,
+                rows,
+            )
+            with self.transaction() as db:
+                if index in ("statements_fts", "turns_fts"):
+                    db.execute(f"insert into {index} ({index}) values ('rebuild')")
+                elif index == "statements_fts_zh":
+                    db.execute("delete from statements_fts_zh")
+                    for rowid, statement_id, title, body in db.execute(
+                        f"select rowid, id, title, body from statements where {cjk_where}", languages
+                    ).fetchall():
+                        self._index_cjk(rowid, statement_id, title, body)
+                else:
+                    db.execute("delete from turns_fts_zh")
+                    db.conn.executemany(
+                        _INDEX_INSERTS[3],
+                        [
+                            (rowid, statement_id, position, cjk.index_text(text))
+                            for rowid, statement_id, position, text in db.execute(
+                                "select rowid, statement_id, position, text from turns where statement_id in"
+                                f" (select id from statements where {cjk_where})",
+                                languages,
+                            ).fetchall()
+                        ],
+                    )
+            repaired[index] = rows - indexed
+        return repaired
 
     def _check_tables(self, tables: set[str], readonly: bool) -> None:
         missing = [name for name in REQUIRED_TABLES if name not in tables]
@@ -516,13 +595,19 @@ class Store:
             self.flush()
 
     def _redo_batch(self) -> None:
-        """Roll the open batch back and save its statements again (a statement of it failed midway)."""
+        """Roll the open batch back and save its statements again (a statement of it failed midway). One that
+        fails again (the file locked by another writer meanwhile, the same fault) is logged and counted in
+        `lost`; the others are saved all the same."""
         batch, self._batch = self._batch, []
         self._batch_started = None
         self._drop_index_queue()
         self.db.conn.rollback()
         for page, statement, seen_at, touch in batch:
-            self.save(page, statement, seen_at, touch)
+            try:
+                self.save(page, statement, seen_at, touch)
+            except Exception as error:
+                self.lost += 1
+                logger.error("could not store %s again after another statement failed (%s)", page.url, error)
 
     def flush(self) -> None:
         """Commit the batch of saves still open, if any.
@@ -535,11 +620,12 @@ class Store:
         if self._batch_started is None:
             return
         self._batch_started = None
-        self._batch = []
+        batch, self._batch = self._batch, []
         try:
             self._write_index_queue()
             self.db.commit()
         except BaseException:
+            self.lost += len(batch)
             self._drop_index_queue()
             if self.db.conn.in_transaction:
                 self.db.conn.rollback()
@@ -919,6 +1005,13 @@ class StorePipeline:
         if stats.get_value("statements/new") or stats.get_value("statements/updated"):
             link_translations(self.store, spider.name)
         walked = sorted(getattr(spider, "walked_sections", ())) if reason == "finished" else []
+        if walked and self.store.lost:
+            logger.warning(
+                "%d statements could not be stored: no section is recorded as walked, so the next crawl looks"
+                " for them again",
+                self.store.lost,
+            )
+            walked = []
         self.store.finish_crawl(
             self.crawl_id, crawl_counts(stats.get_stats()), utc_now(), reason, (spider.name, walked)
         )
