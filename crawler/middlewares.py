@@ -232,6 +232,28 @@ def _retry_reason(reason: str | Exception | type[Exception]) -> str:
     return fault_reason(reason)
 
 
+class _RobotsTxtFailureAsWarning(logging.Filter):
+    """Scrapy logs a robots.txt that could not be downloaded (no network, DNS, refused) at ERROR with a traceback,
+    in the name of the request that was waiting for it. It is one of the faults a crawl counts and goes on from
+    (requests then go out unchecked, as Scrapy does), so it becomes one WARNING line that says so."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if (
+            record.levelno == logging.ERROR
+            and str(record.msg).startswith("Error downloading")
+            and record.exc_info
+        ):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info, record.exc_text = None, None
+            record.msg = "robots.txt could not be fetched for %(request)s (%(f_exception)s): no rules applied"
+        return True
+
+
+_ROBOTS_LOGGER = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+if not any(isinstance(kept, _RobotsTxtFailureAsWarning) for kept in _ROBOTS_LOGGER.filters):
+    _ROBOTS_LOGGER.addFilter(_RobotsTxtFailureAsWarning())
+
+
 class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
     """Downloader middleware: Scrapy's RobotsTxtMiddleware (ROBOTSTXT_OBEY, ROBOTSTXT_USER_AGENT, …), fixed so
     that every request that waited for a site's robots.txt is checked against it.

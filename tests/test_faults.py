@@ -225,3 +225,28 @@ def test_robots_txt_is_obeyed(server, tmp_path: Path, robots: Page, obeyed: bool
         assert sqlite3.connect(db).execute("select count(*) from statements").fetchone()[0] == 3
     else:
         assert stored == 3 and faults == {}
+
+
+def test_a_robots_txt_that_cannot_be_fetched_is_one_warning_without_traceback(caplog) -> None:
+    # A crawl with no network (README trial of 2026-12-02): Scrapy logged it at ERROR with two tracebacks, in the
+    # name of the section page that waited for robots.txt.
+    import logging
+
+    import crawler.middlewares  # noqa: F401  (installs the filter)
+
+    robots = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+    with caplog.at_level(logging.INFO, logger="scrapy.downloadermiddlewares.robotstxt"):
+        try:
+            raise OSError("DNS lookup failed: no results for hostname lookup: www.fmprc.gov.cn.")
+        except OSError as error:
+            robots.error(
+                "Error downloading %(request)s: %(f_exception)s",
+                {"request": "<GET https://www.fmprc.gov.cn/eng/xw/zyxw/index.html>", "f_exception": error},
+                exc_info=True,
+            )
+    (record,) = caplog.records
+    assert (record.levelname, record.exc_info) == ("WARNING", None)
+    assert record.getMessage() == (
+        "robots.txt could not be fetched for <GET https://www.fmprc.gov.cn/eng/xw/zyxw/index.html>"
+        " (DNS lookup failed: no results for hostname lookup: www.fmprc.gov.cn.): no rules applied"
+    )
