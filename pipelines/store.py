@@ -193,6 +193,12 @@ _INDEX_INSERTS = (
 )
 """The index rows `Store.save` writes for new rows: statement text, its bigrams, turn text, its bigrams."""
 
+_CJK_LANGUAGE_LIST = sorted(cjk.CJK_LANGUAGES)
+_CJK_STATEMENTS = f"language in ({', '.join('?' * len(_CJK_LANGUAGE_LIST))})"
+"""The condition on `statements` of those in the bigram index (parameters: `_CJK_LANGUAGE_LIST`)."""
+_CJK_TURNS = f"statement_id in (select id from statements where {_CJK_STATEMENTS})"
+"""The condition on `turns` of those in the bigram index (same parameters)."""
+
 FTS_TRIGGERS = {
     "statements_au": (
         "create trigger statements_au after update of title, body on statements begin"
@@ -317,8 +323,6 @@ class Store:
         Returns:
             index name → rows it lacked (only indexes that were repaired).
         """
-        languages = sorted(cjk.CJK_LANGUAGES)
-        cjk_where = f"language in ({', '.join('?' * len(languages))})"
         checks: tuple[tuple[str, str, list[str], str], ...] = (
             (
                 "statements_fts",
@@ -329,14 +333,14 @@ class Store:
             ("turns_fts", "select count(*) from turns", [], "select count(*) from turns_fts_docsize"),
             (
                 "statements_fts_zh",
-                f"select count(*) from statements where {cjk_where}",
-                languages,
+                f"select count(*) from statements where {_CJK_STATEMENTS}",
+                _CJK_LANGUAGE_LIST,
                 "select count(*) from statements_fts_zh",
             ),
             (
                 "turns_fts_zh",
-                f"select count(*) from turns where statement_id in (select id from statements where {cjk_where})",
-                languages,
+                f"select count(*) from turns where {_CJK_TURNS}",
+                _CJK_LANGUAGE_LIST,
                 "select count(*) from turns_fts_zh",
             ),
         )
@@ -363,23 +367,10 @@ class Store:
                     db.execute(f"insert into {index} ({index}) values ('rebuild')")
                 elif index == "statements_fts_zh":
                     db.execute("delete from statements_fts_zh")
-                    for rowid, statement_id, title, body in db.execute(
-                        f"select rowid, id, title, body from statements where {cjk_where}", languages
-                    ).fetchall():
-                        self._index_cjk(rowid, statement_id, title, body)
+                    self._fill_cjk_index()
                 else:
                     db.execute("delete from turns_fts_zh")
-                    db.conn.executemany(
-                        _INDEX_INSERTS[3],
-                        [
-                            (rowid, statement_id, position, cjk.index_text(text))
-                            for rowid, statement_id, position, text in db.execute(
-                                "select rowid, statement_id, position, text from turns where statement_id in"
-                                f" (select id from statements where {cjk_where})",
-                                languages,
-                            ).fetchall()
-                        ],
-                    )
+                    self._fill_cjk_turn_index()
             repaired[index] = rows - indexed
         return repaired
 
@@ -454,10 +445,12 @@ class Store:
             "create trigger statements_fts_zh_ad after delete on statements begin"
             " delete from statements_fts_zh where rowid = old.rowid; end"
         )
-        languages = sorted(cjk.CJK_LANGUAGES)
-        rows = db.execute(
-            f"select rowid, id, title, body from statements where language in ({', '.join('?' * len(languages))})",
-            languages,
+        self._fill_cjk_index()
+
+    def _fill_cjk_index(self) -> None:
+        """Write the bigram index rows of every stored CJK statement."""
+        rows = self.db.execute(
+            f"select rowid, id, title, body from statements where {_CJK_STATEMENTS}", _CJK_LANGUAGE_LIST
         ).fetchall()
         for rowid, statement_id, title, body in rows:
             self._index_cjk(rowid, statement_id, title, body)
@@ -473,17 +466,21 @@ class Store:
             "create trigger turns_fts_zh_ad after delete on turns begin"
             " delete from turns_fts_zh where rowid = old.rowid; end"
         )
-        languages = sorted(cjk.CJK_LANGUAGES)
-        rows = db.execute(
-            "select t.rowid, t.statement_id, t.position, t.text from turns t join statements s on s.id = t.statement_id"
-            f" where s.language in ({', '.join('?' * len(languages))})",
-            languages,
+        self._fill_cjk_turn_index()
+
+    def _fill_cjk_turn_index(self) -> None:
+        """Write the bigram index rows of every stored turn of a CJK statement (the index holds none of them)."""
+        rows = self.db.execute(
+            f"select rowid, statement_id, position, text from turns where {_CJK_TURNS} order by rowid",
+            _CJK_LANGUAGE_LIST,
         ).fetchall()
-        for rowid, statement_id, position, text in rows:
-            db.execute(
-                "insert into turns_fts_zh (rowid, statement_id, position, text) values (?, ?, ?, ?)",
-                [rowid, statement_id, position, cjk.index_text(text)],
-            )
+        self.db.conn.executemany(
+            _INDEX_INSERTS[3],
+            [
+                (rowid, statement_id, position, cjk.index_text(text))
+                for rowid, statement_id, position, text in rows
+            ],
+        )
 
     def _save_turns(self, statement: Statement) -> None:
         """Replace a statement's turns (and their index rows) with `statement.turns`."""
