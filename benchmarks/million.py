@@ -29,8 +29,9 @@ import sys
 import time
 from pathlib import Path
 
-from pipelines.search import search
-from pipelines.store import ROWIDS_PER_DAY, Store
+from statements.search import search
+from statements.store import Store
+from statements.writer import ROWIDS_PER_DAY
 
 BATCH = 5000
 
@@ -109,7 +110,7 @@ def document_frequencies(store: Store) -> list[tuple[str, int]]:
 
 _EXPORT = """
 import resource, sys
-from crawler.cli import main
+from statements.cli import main
 try:
     main(["export", "--db", sys.argv[1], "-o", sys.argv[2]])
 finally:

@@ -4,7 +4,7 @@ Usage:
     python benchmarks/search_corpus.py [--db statements.db] [--repeat 20]
 
 The database should hold the replay crawls of fmprc_en and fmprc_zh (see README). For each query word, the
-`statements search` library call (pipelines.search.search, limit 20) is timed `--repeat` times; the script prints
+`statements search` library call (statements.search.search, limit 20) is timed `--repeat` times; the script prints
 p50 and p95 in milliseconds per language and over all queries, and the hit counts.
 """
 
@@ -14,8 +14,8 @@ import argparse
 import statistics
 import time
 
-from pipelines.search import search
-from pipelines.store import Store
+from statements.search import search
+from statements.store import Store
 
 ENGLISH = [
     "Diaoyu",

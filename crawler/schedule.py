@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crawler.sites import get_site
-from pipelines.store import Store, StoreError
+from statements.store import Store, StoreError
 
 
 @dataclass

@@ -53,7 +53,7 @@ HTTPCACHE_DIR = "httpcache"
 # A section's first listing page says how many pages follow; more than this is a broken page, not a section.
 MAX_LISTING_PAGES = 2000
 # Stored statements wait at most this long (seconds) in a write transaction before it is committed; 0: one
-# transaction per statement (see pipelines.store.Store).
+# transaction per statement (see statements.writer).
 STATEMENTS_COMMIT_SECONDS = 0.5
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False

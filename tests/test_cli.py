@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import main
-from pipelines.store import Store
+from statements.cli import main
+from statements.store import Store
 from tests.conftest import FIXTURES
 
 PAGE = FIXTURES / "fmprc_en" / "pc_2020-07-03_zhao-lijian_t1794629.shtml"
@@ -87,7 +87,7 @@ def test_extract_refuses_a_missing_file() -> None:
 
 @pytest.fixture(scope="module")
 def db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from pipelines.translations import link_translations
+    from statements.translations import link_translations
     from tests.test_search import _fill
 
     path = tmp_path_factory.mktemp("cli") / "statements.db"
@@ -160,7 +160,7 @@ def test_search_errors(db_path: Path, arguments: list[str], code: int, message: 
 
 
 def test_search_stops_a_query_running_too_long(db_path: Path, monkeypatch) -> None:
-    from pipelines import search as search_module
+    from statements import search as search_module
 
     monkeypatch.setattr(search_module, "QUERY_SECONDS", 0.0)
     monkeypatch.setattr(search_module, "_PROGRESS_STEPS", 1)

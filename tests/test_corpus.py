@@ -200,8 +200,8 @@ def test_chinese_bodies_hold_exactly_the_text_of_the_body_container(crawled, cor
     ],
 )
 def test_chinese_search_is_a_substring_scan(crawled, word: str) -> None:
-    from pipelines.search import search
-    from pipelines.store import Store
+    from statements.search import search
+    from statements.store import Store
 
     store = Store(crawled[0], readonly=True)
     expected = {

@@ -9,8 +9,8 @@ import json
 import pytest
 from datasette.app import Datasette
 
-from pipelines.store import Store
-from pipelines.translations import link_translations
+from statements.store import Store
+from statements.translations import link_translations
 from tests.conftest import REPO
 from tests.test_search import _fill
 

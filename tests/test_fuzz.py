@@ -18,7 +18,7 @@ from crawler.sites import SITES, get_site
 from pipelines.extract import NotAStatement, extract
 from pipelines.normalize import normalize
 from pipelines.segment import segment
-from pipelines.store import Store
+from statements.store import Store
 from tests.conftest import statement_fixtures
 
 REASONS = {

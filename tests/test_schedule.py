@@ -50,7 +50,7 @@ def _warc(path: Path, without: str | None = None) -> Path:
 
 def _statements(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "crawler.cli", *args],
+        [sys.executable, "-m", "statements.cli", *args],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -10,13 +10,14 @@ import sys
 import pytest
 
 from crawler.sites import get_site
-from pipelines import cjk
 from pipelines.extract import extract
 from pipelines.normalize import normalize
-from pipelines.search import BadQuery, Filters, search, search_turns
 from pipelines.segment import segment
-from pipelines.store import Store, find_statement
-from pipelines.translations import link_translations
+from statements import cjk
+from statements.search import BadQuery, Filters, search, search_turns
+from statements.stats import find_statement
+from statements.store import Store
+from statements.translations import link_translations
 from tests.conftest import statement_fixtures
 
 SEEN = "2026-11-29T10:00:00+00:00"
@@ -229,7 +230,7 @@ def test_chinese_snippets_mark_each_hit_once(store: Store) -> None:
 
 
 def test_a_search_running_too_long_is_stopped(store: Store, monkeypatch) -> None:
-    from pipelines import search as search_module
+    from statements import search as search_module
 
     with monkeypatch.context() as patch:
         patch.setattr(search_module, "QUERY_SECONDS", 0.0)
@@ -297,7 +298,7 @@ def test_translations_link_press_conferences_and_twins_without_dates(tmp_path) -
 def test_rowids_follow_dates_so_that_common_words_rank_only_their_newest_hits(
     store: Store, monkeypatch
 ) -> None:
-    from pipelines import search as search_module
+    from statements import search as search_module
 
     dated = store.db.execute("select date from statements where date is not null order by rowid").fetchall()
     assert [d for (d,) in dated] == sorted(d for (d,) in dated)

@@ -227,7 +227,7 @@ def test_arguments_are_strict(arguments: dict, message: str) -> None:
 def _store_with(path: Path, urls: list[str], first_seen: str, walked_at: str | None) -> None:
     from crawler.sites import get_site
     from pipelines.normalize import canonical_url, statement_id
-    from pipelines.store import Store
+    from statements.store import Store
 
     site = get_site("fmprc_en")
     store = Store(path)

@@ -10,7 +10,10 @@ import pytest
 from crawler.sites import get_site
 from pipelines.extract import extract
 from pipelines.normalize import normalize
-from pipelines.store import Store, crawl_counts
+from statements.indexes import repair_indexes
+from statements.runs import crawl_counts, finish_crawl, start_crawl
+from statements.store import Store
+from statements.writer import BatchWriter
 from tests.conftest import statement_fixtures
 
 SITE = get_site("fmprc_en")
@@ -102,7 +105,7 @@ def test_full_text_search_follows_inserts_and_updates(store: Store) -> None:
 
 
 def test_crawl_row_records_counts_and_finish_reason(store: Store) -> None:
-    crawl = store.start_crawl("fmprc_en", {"since": "2020-06-01"}, "2026-11-29T10:00:00+00:00")
+    crawl = start_crawl(store, "fmprc_en", {"since": "2020-06-01"}, "2026-11-29T10:00:00+00:00")
     stats = {
         "downloader/request_count": 519,
         "statements/listing_pages": 13,
@@ -112,7 +115,7 @@ def test_crawl_row_records_counts_and_finish_reason(store: Store) -> None:
         "statements/dateless": 1,
         "log_count/ERROR": 0,
     }
-    store.finish_crawl(crawl, crawl_counts(stats), "2026-11-29T10:00:05+00:00", "finished")
+    finish_crawl(store, crawl, crawl_counts(stats), "2026-11-29T10:00:05+00:00", "finished")
     row = store.db["crawls"].get(crawl)
     assert (row["spider"], json.loads(row["arguments"]), row["finish_reason"]) == (
         "fmprc_en",
@@ -158,7 +161,7 @@ def test_an_older_file_of_this_project_gets_the_new_columns(tmp_path) -> None:
 def test_a_database_made_by_another_tool_is_refused_and_left_alone(tmp_path) -> None:
     import sqlite3
 
-    from pipelines.store import StoreError
+    from statements.store import StoreError
 
     path = tmp_path / "other.db"
     connection = sqlite3.connect(path)
@@ -200,8 +203,8 @@ def test_a_file_locked_past_the_timeout_is_reported_as_locked_not_as_foreign(tmp
 
     import sqlite_utils
 
-    from pipelines import store as store_module
-    from pipelines.store import StoreError
+    from statements import store as store_module
+    from statements.store import StoreError
 
     def always_locked(self) -> None:
         raise sqlite3.OperationalError("database is locked")
@@ -213,7 +216,7 @@ def test_a_file_locked_past_the_timeout_is_reported_as_locked_not_as_foreign(tmp
 
 
 def _processed(site: str, name: str):
-    from pipelines.reparse import process_page
+    from statements.reparse import process_page
 
     page = next(p for p in statement_fixtures(site) if name in p.path.name)
     item = page.page_item(site)
@@ -237,7 +240,7 @@ def _index_problems(store: Store) -> list[str]:
 def test_a_batch_of_saves_indexes_new_updated_and_unchanged_statements_exactly(tmp_path) -> None:
     # Index rows of new statements are written at commit, in rowid order; a statement saved twice in one batch
     # (its update must find its own index rows) and a statement saved unchanged (nothing re-indexed) included.
-    from pipelines.search import search, search_turns
+    from statements.search import search, search_turns
 
     store = Store(tmp_path / "statements.db", commit_seconds=3600)
     zh_pc = _processed("fmprc_zh", "t1794584")  # 2020-07-03 赵立坚 press conference, with turns
@@ -278,14 +281,14 @@ def test_a_statement_failing_midway_in_a_batch_leaves_nothing_and_the_batch_stay
     )
     store.save(first, first.statement, "2026-12-02T10:00:00+00:00")
     store.save(second, second.statement, "2026-12-02T10:00:00+00:00")
-    real = Store._save_turns
+    real = BatchWriter._save_turns
 
     def broken(self, statement) -> None:
         real(self, statement)  # its turns are written, then the save fails
         if statement.id == failing.statement.id:
             raise RuntimeError("disk trouble")
 
-    monkeypatch.setattr(Store, "_save_turns", broken)
+    monkeypatch.setattr(BatchWriter, "_save_turns", broken)
     with pytest.raises(RuntimeError, match="disk trouble"):
         store.save(failing, failing.statement, "2026-12-02T10:00:00+00:00")
     store.flush()
@@ -339,13 +342,13 @@ def test_a_batch_whose_commit_fails_is_rolled_back_whole(tmp_path, monkeypatch) 
     store.flush()
     lost = _processed("fmprc_zh", "t1794584")
     store.save(lost, lost.statement, "2026-12-02T10:00:00+00:00")
-    real = Store._write_index_queue
+    real = BatchWriter._write_index_queue
 
     def full_disk(self) -> None:
         real(self)
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(Store, "_write_index_queue", full_disk)
+    monkeypatch.setattr(BatchWriter, "_write_index_queue", full_disk)
     with pytest.raises(sqlite3.OperationalError, match="disk is full"):
         store.flush()
     monkeypatch.undo()
@@ -376,7 +379,7 @@ def test_a_statement_failing_again_in_the_redo_is_counted_lost_and_the_others_st
     for item in items:
         store.save(item, item.statement, "2026-12-02T10:00:00+00:00")
     failing = _processed("fmprc_zh", "t1794584")
-    real_turns, real_save = Store._save_turns, Store.save
+    real_turns, real_save = BatchWriter._save_turns, BatchWriter.save
     redone = []
 
     def broken_turns(self, statement) -> None:
@@ -391,8 +394,8 @@ def test_a_statement_failing_again_in_the_redo_is_counted_lost_and_the_others_st
                 raise sqlite3.OperationalError("database is locked")
         return real_save(self, page, statement, seen_at, touch)
 
-    monkeypatch.setattr(Store, "_save_turns", broken_turns)
-    monkeypatch.setattr(Store, "save", save)
+    monkeypatch.setattr(BatchWriter, "_save_turns", broken_turns)
+    monkeypatch.setattr(BatchWriter, "save", save)
     with pytest.raises(RuntimeError, match="disk trouble"):
         store.save(failing, failing.statement, "2026-12-02T10:00:00+00:00")
     monkeypatch.undo()
@@ -407,7 +410,7 @@ def test_a_statement_failing_again_in_the_redo_is_counted_lost_and_the_others_st
 def test_rows_written_without_their_index_rows_are_indexed_when_the_file_is_opened(tmp_path) -> None:
     # A version from before 2026-12-02 left indexing to insert triggers, which this one drops: run on a file
     # this version upgraded, it wrote statements and turns with no index rows (attack run of 2026-12-02).
-    from pipelines.search import search, search_turns
+    from statements.search import search, search_turns
 
     path = tmp_path / "statements.db"
     store = Store(path)
@@ -427,7 +430,7 @@ def test_rows_written_without_their_index_rows_are_indexed_when_the_file_is_open
     assert [hit.id for hit in search(store, "Diaoyu")] == [en.statement.id]
     assert [hit.id for hit in search(store, "赵立坚")] == [zh.statement.id]
     assert {hit.statement_id for hit in search_turns(store, "赵立坚")} == {zh.statement.id}
-    assert store.repair_indexes() == {}  # nothing left to repair
+    assert repair_indexes(store) == {}  # nothing left to repair
     store.close()
 
 
@@ -438,7 +441,8 @@ def test_a_crawl_that_lost_statements_records_no_section_as_walked(tmp_path) -> 
     from scrapy.settings import Settings
     from scrapy.statscollectors import MemoryStatsCollector
 
-    from pipelines.store import StorePipeline, section_walked_at
+    from pipelines.store import StorePipeline
+    from statements.runs import section_walked_at
 
     def finished_crawl(lost: int) -> str | None:
         path = tmp_path / f"lost{lost}.db"
@@ -451,7 +455,7 @@ def test_a_crawl_that_lost_statements_records_no_section_as_walked(tmp_path) -> 
         crawler.stats = MemoryStatsCollector(crawler)
         pipeline = StorePipeline(crawler)
         pipeline.open_spider()
-        pipeline.store.lost = lost
+        pipeline.store.writer.lost = lost
         pipeline.spider_closed(spider, "finished")
         store = Store(path, readonly=True)
         walked = section_walked_at(store, "fmprc_en", "press_conferences")

@@ -192,7 +192,7 @@ class Site:
         canonical_paths: (regex, replacement) pairs applied to the URL path by `canonical_url`, so that every
             path form that links to a page gives one URL.
         translation_sites: names of the sites that publish the same statements in another language; after a
-            crawl, statements are linked to their translations there (see `pipelines.translations`).
+            crawl, statements are linked to their translations there (see `statements.translations`).
         speaker_names: a speaker's name or label as this site writes it → the name stored: in Latin script, as the
             other language's site writes it ("赵立坚" → "Zhao Lijian", to match translations), or the person a
             transcript label stands for ("THE PRESIDENT" → "Barack Obama").

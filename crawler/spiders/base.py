@@ -27,7 +27,8 @@ from crawler.faults import fault_reason, is_challenge
 from crawler.items import PageItem
 from crawler.sites.base import Listing, Site
 from pipelines.normalize import canonical_url, listing_date, statement_id
-from pipelines.store import Store, StoreError, known_statements, section_walked_at
+from statements.runs import known_statements, section_walked_at
+from statements.store import Store, StoreError
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """Export statements as JSON Lines, CSV or Parquet, streaming: rows go out in batches straight from the
-database cursor, in rowid order (which is date order, `pipelines.store.date_rowid`: no sort), so memory stays
+database cursor, in rowid order (which is date order, `statements.writer.date_rowid`: no sort), so memory stays
 flat whatever the size of the database. JSON is written by orjson (several times faster than the standard
 library's encoder on long texts)."""
 
@@ -13,8 +13,8 @@ from typing import IO, Any
 
 import orjson
 
-from pipelines.search import Filters
-from pipelines.store import Store
+from statements.search import Filters
+from statements.store import Store
 
 COLUMNS = (
     "id",
@@ -64,13 +64,13 @@ def export(store: Store, stream: IO[bytes], fmt: str, filters: Filters | None = 
     rows = statement_rows(store, filters)
     count = 0
     if fmt == "jsonl":
-        for count, record in enumerate(rows, start=1):  # noqa: B007  # count is the result
+        for count, record in enumerate(rows, start=1):  # count is the result
             stream.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
     elif fmt == "csv":
         text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
         writer = csv.writer(text)
         writer.writerow(COLUMNS)
-        for count, record in enumerate(rows, start=1):  # noqa: B007
+        for count, record in enumerate(rows, start=1):
             record["speakers"] = json.dumps(record["speakers"], ensure_ascii=False)
             writer.writerow(record.values())
         text.flush()

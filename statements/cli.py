@@ -22,11 +22,12 @@ from tabulate import tabulate
 from crawler.items import PageItem
 from crawler.schedule import run_crawls
 from crawler.sites import SITES, UnknownSiteError, get_site
-from pipelines.export import export
 from pipelines.extract import NotAStatement
-from pipelines.reparse import count_pages, process_page, reparse
-from pipelines.search import BadQuery, Filters, Hit, TurnHit, search, search_turns
-from pipelines.store import Store, StoreError, database_stats, find_statement
+from statements.export import export
+from statements.reparse import count_pages, process_page, reparse
+from statements.search import BadQuery, Filters, Hit, TurnHit, search, search_turns
+from statements.stats import database_stats, find_statement
+from statements.store import Store, StoreError
 
 db_option = click.option(
     "--db",

@@ -26,14 +26,12 @@ import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from crawler.sites import get_site
 from crawler.sites.base import Site
-from pipelines.cjk import has_cjk
-
-if TYPE_CHECKING:
-    from pipelines.store import Store
+from pipelines.normalize import canonical_url, statement_id
+from statements.cjk import has_cjk
+from statements.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -89,8 +87,6 @@ def _candidates(store: Store, site: Site) -> list[_Candidate]:
 def _page_links(store: Store, site: Site, other: Site) -> list[tuple[str, str]]:
     """(statement id, translation's statement id) for each stored page of `site` that links its translation on
     `other` where that translation is stored too and the pair is not linked yet."""
-    from pipelines.normalize import canonical_url, statement_id
-
     rows = store.db.execute(
         "select p.statement_id, p.translations from pages p where p.site = ? and p.translations like '{\"%'"
         " and not exists (select 1 from translations t where t.statement_id = p.statement_id)",

@@ -1,6 +1,6 @@
 """Full-text search over a statements database.
 
-A query with CJK characters searches the bigram index `statements_fts_zh` (see `pipelines.cjk`): each of its
+A query with CJK characters searches the bigram index `statements_fts_zh` (see `statements.cjk`): each of its
 space-separated words is found exactly where it occurs as a substring, in title or body, and all words must be
 present. Any other query goes to `statements_fts`, the porter-stemmed word index, in FTS5 query syntax, exactly
 as `sqlite-utils search` passes it ("sanction" finds "sanctions"; `"one country two systems"` is a phrase; `Hong
@@ -30,8 +30,8 @@ from functools import lru_cache
 from itertools import islice
 from typing import Any
 
-from pipelines import cjk
-from pipelines.store import Store
+from statements import cjk
+from statements.store import Store
 
 SNIPPET_CHARS = 40
 """Characters of context on each side of a hit in a CJK snippet."""
@@ -417,7 +417,7 @@ def search(store: Store, query: str, filters: Filters | None = None, limit: int 
     """Statements matching `query` (see the module docstring), best first.
 
     A word found in more than `RANK_LIMIT` statements is ranked among its newest `RANK_LIMIT` hits only
-    (statement rowids follow dates, see `pipelines.store.date_rowid`), widened until `limit` hits pass the
+    (statement rowids follow dates, see `statements.writer.date_rowid`), widened until `limit` hits pass the
     filters: ranking every hit of a word found in most statements is what makes full-text search slow.
 
     Args:

@@ -19,8 +19,9 @@ from crawler.sites import get_site
 from pipelines.extract import NotAStatement, extract
 from pipelines.normalize import normalize
 from pipelines.segment import segment
-from pipelines.store import Store, utc_now
-from pipelines.translations import link_translations
+from statements.runs import utc_now
+from statements.store import Store
+from statements.translations import link_translations
 
 logger = logging.getLogger(__name__)
 
