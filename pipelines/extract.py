@@ -27,7 +27,7 @@ from crawler.faults import is_challenge
 from crawler.items import Extracted, PageItem
 from crawler.sites import get_site
 from crawler.sites.base import Site, Template
-from pipelines.encoding import decode_page
+from pipelines.encoding import UndecodableError, decode_page
 
 BLOCK_TAGS = frozenset(
     "address article aside blockquote center dd details dialog div dl dt fieldset figcaption figure footer "
@@ -56,7 +56,8 @@ _UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remo
 class NotAStatement(Exception):
     """The page is not a statement page; `reason` says why in one word.
 
-    Reasons: "not-html" (the response is not an HTML document), "soft-404" (an error or maintenance page served
+    Reasons: "not-html" (the response is not an HTML document), "undecodable" (no charset decodes its bytes, see
+    `pipelines.encoding`), "soft-404" (an error or maintenance page served
     with HTTP 200), "challenge" (a bot challenge: a script that sets a cookie and reloads, `crawler.faults`), "no-template" (no site template's marker is on the page, e.g. a listing), "no-title",
     "no-body", "truncated" (the template's end marker is missing: the page was cut off), "empty-body" (the body
     container holds no text).
@@ -260,7 +261,10 @@ def extract(page: PageItem, site: Site) -> Extracted:
     content_type = _header(page.headers, "Content-Type")
     if content_type and not any(kind in content_type.lower() for kind in ("html", "xml")):
         raise NotAStatement("not-html", content_type)
-    decoded = decode_page(page.body, content_type)
+    try:
+        decoded = decode_page(page.body, content_type)
+    except UndecodableError as error:
+        raise NotAStatement("undecodable", str(error)) from None
     try:
         root = lxml.html.document_fromstring(decoded.text.encode("utf-8"), parser=_UTF8_PARSER)
     except (lxml.etree.ParserError, ValueError) as error:

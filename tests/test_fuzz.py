@@ -23,6 +23,7 @@ from tests.conftest import statement_fixtures
 
 REASONS = {
     "not-html",
+    "undecodable",
     "soft-404",
     "challenge",
     "no-template",
