@@ -309,15 +309,22 @@ def classify_kind(title: str, site: Site) -> str:
     return site.default_kind
 
 
-def canonical_url(url: str, site: Site) -> str:
-    """The canonical form of a statement URL: the site's canonical host (fmprc.gov.cn, mfa.gov.cn and their www
-    forms all become www.fmprc.gov.cn), https for the site's own hosts, no port, the site's path aliases
-    resolved (`Site.canonical_paths`: the Chinese site's /zyxw/… is its /web/zyxw/…), no fragment, query
-    arguments sorted and percent-encoding normalized (w3lib)."""
+def canonical_url(url: str, site: Site, keep_query: bool = False) -> str:
+    """The canonical form of a URL: the site's canonical host (fmprc.gov.cn, mfa.gov.cn and their www forms all
+    become www.fmprc.gov.cn), https for the site's own hosts, no port, the site's path aliases resolved
+    (`Site.canonical_paths`: the Chinese site's /zyxw/… is its /web/zyxw/…), no fragment, percent-encoding
+    normalized (w3lib), and of the query only the parameters that identify a statement page
+    (`Site.query_parameters`, sorted; none by default), so that `./t1782879.shtml?from=list` and `…#top` name one
+    statement. `keep_query` keeps the whole query, sorted: for listing pages (whitehouse.gov's `?page=2`) and for
+    looking a URL up in a recording."""
     parts = urlsplit(canonicalize_url(url, keep_fragments=False))
     host = (parts.hostname or "").lower()
     scheme = parts.scheme
     path = parts.path or "/"
+    query = parts.query
+    if not keep_query and query:
+        kept = set(site.query_parameters)
+        query = "&".join(pair for pair in query.split("&") if pair.partition("=")[0] in kept)
     if host in site.canonical_hosts:
         host = site.canonical_hosts[host]
         scheme = "https"
@@ -325,7 +332,18 @@ def canonical_url(url: str, site: Site) -> str:
             path = pattern.sub(replacement, path)
     elif parts.port and (scheme, parts.port) not in (("http", 80), ("https", 443)):
         host = f"{host}:{parts.port}"
-    return urlunsplit((scheme, host, path, parts.query, ""))
+    return urlunsplit((scheme, host, path, query, ""))
+
+
+def request_url(url: str, site: Site) -> str:
+    """The URL to request for a statement link: the link as written (its host and scheme, which the site serves),
+    without the fragment and the query parameters that do not identify the page (see `canonical_url`)."""
+    parts = urlsplit(url)
+    if not parts.query and not parts.fragment:
+        return url
+    kept = set(site.query_parameters)
+    query = "&".join(pair for pair in parts.query.split("&") if pair and pair.partition("=")[0] in kept)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
 def statement_id(url: str) -> str:

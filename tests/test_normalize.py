@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from crawler.items import Extracted, PageItem, Statement
@@ -394,3 +396,17 @@ def test_a_title_date_counts_where_the_page_date_element_is_empty() -> None:
 )
 def test_chinese_speakers_are_whole_names(title: str, speakers: list[str]) -> None:
     assert find_speakers(title, None, get_site("fmprc_zh")) == speakers
+
+
+def test_canonical_statement_urls_drop_what_does_not_identify_the_page() -> None:
+    url = PC + "t1782879.shtml"
+    for form in (url + "?from=list", url + "#top", url + "?from=list#top", url.replace("https:", "http:")):
+        assert canonical_url(form, SITE) == url
+    # a site whose statement pages are named by a parameter declares it; the others still go
+    by_id = dataclasses.replace(SITE, query_parameters=("id",))
+    assert canonical_url(PC + "article.shtml?from=list&id=7#top", by_id) == PC + "article.shtml?id=7"
+    # listing pages keep their whole query (whitehouse.gov's ?page=2)
+    listing = "https://obamawhitehouse.archives.gov/briefing-room/press-briefings?page=2"
+    assert canonical_url(listing, get_site("whitehouse_en"), keep_query=True) == (
+        "https://www.whitehouse.gov/briefing-room/press-briefings?page=2"
+    )

@@ -191,6 +191,10 @@ class Site:
             where its robots.txt redirects).
         canonical_paths: (regex, replacement) pairs applied to the URL path by `canonical_url`, so that every
             path form that links to a page gives one URL.
+        query_parameters: names of the query parameters that identify a statement page (`article.php?id=7`):
+            canonical statement URLs keep these, sorted, and drop every other parameter and the fragment, so that
+            a link with `?from=list` or `#top` names the same statement. Default none: the sites so far name
+            each statement by its path. Listing URLs keep their whole query (whitehouse.gov's `?page=2`).
         translation_sites: names of the sites that publish the same statements in another language; after a
             crawl, statements are linked to their translations there (see `pipelines.translations`).
         speaker_names: a speaker's name or label as this site writes it → the name stored: in Latin script, as the
@@ -226,6 +230,7 @@ class Site:
     soft_404: tuple[re.Pattern[str], ...] = ()
     soft_404_urls: tuple[re.Pattern[str], ...] = ()
     canonical_paths: tuple[tuple[re.Pattern[str], str], ...] = ()
+    query_parameters: tuple[str, ...] = ()
     translation_sites: tuple[str, ...] = ()
     speaker_names: dict[str, str] = field(default_factory=dict)
     turns: TurnRules | None = None

@@ -26,7 +26,7 @@ from twisted.python.failure import Failure
 from crawler.faults import fault_reason, is_challenge
 from crawler.items import PageItem
 from crawler.sites.base import Listing, Site
-from pipelines.normalize import canonical_url, listing_date, statement_id
+from pipelines.normalize import canonical_url, listing_date, request_url, statement_id
 from pipelines.store import Store, StoreError, known_statements, section_walked_at
 
 logger = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class StatementSpider(scrapy.Spider):
     and neighbours (the entries listed just before and after it: url, title, date).
 
     Stats: `statements/listing_pages`, `statements/listing_pages_announced`, `statements/section/<name>/links`,
-    `statements/skipped_known`, `statements/skipped_by_listing_date`, `statements/statement_pages`,
+    `statements/duplicate_links` (links to a statement this crawl already requested), `statements/skipped_known`, `statements/skipped_by_listing_date`, `statements/statement_pages`,
     `statements/soft_404_listings` (listing
     pages that are error placeholders: a section moved), `statements/http_errors` (listing or
     statement pages answered with an HTTP error status), `statements/fetch_errors` (no response at all: DNS,
@@ -119,6 +119,9 @@ class StatementSpider(scrapy.Spider):
             )
         self.listing = listing
         self.rechecked: Counter[str] = Counter()
+        self.requested: set[str] = set()
+        """Ids of the statements requested by this crawl: each canonical URL is fetched once, however many links
+        (relative, another host, http, `?from=list`, `#top`) lead to it."""
         self.walked_sections: set[str] = set()
         self._known_store: Store | None = None
 
@@ -163,9 +166,9 @@ class StatementSpider(scrapy.Spider):
         folders = sorted(
             self.site.sections, key=lambda section: len(posixpath.dirname(section.url)), reverse=True
         )
-        canonical = canonical_url(url, self.site)
+        canonical = canonical_url(url, self.site, keep_query=True)
         for section in folders:
-            folder = posixpath.dirname(canonical_url(section.url, self.site)) + "/"
+            folder = posixpath.dirname(canonical_url(section.url, self.site, keep_query=True)) + "/"
             if canonical.startswith(folder):
                 return section.name
         return "listing"
@@ -178,8 +181,9 @@ class StatementSpider(scrapy.Spider):
         return self.site.listing
 
     def listing_entries(self, response: TextResponse, listing: Listing) -> list[dict[str, Any]]:
-        """The statement links of a listing page, in page order: dicts with url (absolute), title (link text)
-        and date (the listing's date text for the entry, or None)."""
+        """The statement links of a listing page, in page order, each statement once (links compared by canonical
+        URL): dicts with url (absolute, without fragment and query parameters that do not identify the page, see
+        `request_url`), title (link text) and date (the listing's date text for the entry, or None)."""
         entries: list[dict[str, Any]] = []
         seen: set[str] = set()
         # Each link with the element whose text holds its date: its entry block, else its parent.
@@ -196,10 +200,11 @@ class StatementSpider(scrapy.Spider):
             href = link.attrib.get("href")
             if not href:
                 continue
-            url = response.urljoin(href.strip())
-            if not listing.statement_url.search(urlsplit(url).path) or url in seen:
+            url = request_url(response.urljoin(href.strip()), self.site)
+            canonical = canonical_url(url, self.site)
+            if not listing.statement_url.search(urlsplit(url).path) or canonical in seen:
                 continue
-            seen.add(url)
+            seen.add(canonical)
             date = None
             if listing.entry_date is not None:
                 match = listing.entry_date.search(" ".join(around.xpath(".//text()").getall()))
@@ -368,6 +373,9 @@ class StatementSpider(scrapy.Spider):
             if self.backfill and date is not None and not self.in_range(date):
                 stats.inc_value("statements/skipped_by_listing_date")
                 continue
+            if ids[index] in self.requested:  # linked again, by this section or another
+                stats.inc_value("statements/duplicate_links")
+                continue
             if ids[index] in known:
                 if self.rechecked[section] >= self.recheck:
                     stats.inc_value("statements/skipped_known")
@@ -381,6 +389,7 @@ class StatementSpider(scrapy.Spider):
                 "listing_date": entry["date"],
                 "neighbours": neighbours,
             }
+            self.requested.add(ids[index])
             yield scrapy.Request(
                 entry["url"],
                 callback=self.parse_statement,
@@ -422,8 +431,12 @@ class StatementSpider(scrapy.Spider):
             for value in response.css(css).xpath(f"@{attribute}").getall()
             if value.strip()
         ]
-        own = canonical_url(response.url, self.site)
-        positions = [index for index, url in enumerate(candidates) if canonical_url(url, self.site) == own]
+        own = canonical_url(response.url, self.site, keep_query=True)
+        positions = [
+            index
+            for index, url in enumerate(candidates)
+            if canonical_url(url, self.site, keep_query=True) == own
+        ]
         following = candidates[positions[0] + 1 :] if positions else candidates
         if not following:
             return None
