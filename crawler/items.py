@@ -72,7 +72,8 @@ class Statement:
     Attributes:
         id: 16 hex digits derived from `url` (the canonical URL), so the same page always gets the same id.
         site: spider name ("fmprc_en").
-        language: ISO 639-1 code.
+        language: ISO 639-1 code of the text (the site's, unless the text is in another language: see
+            `language_source`).
         url: canonical URL.
         title: title, whitespace normalized, NFC.
         kind: press_conference, remarks, speech, meeting, statement, interview or news.
@@ -86,6 +87,9 @@ class Statement:
         content_hash: SHA-256 hex of title and body; changes when the text changes.
         bold: for each paragraph, whether it starts in bold (read by the segment pipeline; not stored).
         turns: the questions, answers and statements of a transcript (set by the segment pipeline).
+        site_language: the language the site declares for its statements (`Site.language`).
+        language_source: "site" where `language` is the site's (the text agrees, or is too short or unclear to
+            tell), "text" where the text is in another language (`pipelines.language`).
     """
 
     id: str
@@ -103,6 +107,8 @@ class Statement:
     content_hash: str
     bold: list[bool] = field(default_factory=list, repr=False)
     turns: list[Turn] = field(default_factory=list, repr=False)
+    site_language: str | None = None
+    language_source: str = "site"
 
     def as_json(self) -> dict[str, Any]:
         """Return the statement in the shape `statements extract` prints (see DESIGN.md)."""
@@ -116,6 +122,7 @@ class Statement:
             "kind": self.kind,
             "speakers": self.speakers,
             "language": self.language,
+            "language_source": self.language_source,
             "paragraphs": self.paragraphs,
             "body": self.body,
             "turns": [

@@ -8,6 +8,7 @@
   their upload date, the listing's date, the dates of neighbouring listing entries nearest by document number);
   never from the URL. `date_source` records which: page, title (the title names the day, and the date element
   agrees or is empty), lead, closing, inferred, or none.
+- Language: the text's, where it is not the site's (`pipelines.language`: the White House's Spanish statements).
 - Speakers: whole names only; in a script written without spaces, a match that runs past a name the site knows
   into the next word is cut back to that name ("王毅将出席…" names 王毅).
 """
@@ -32,6 +33,7 @@ from crawler.items import Extracted, PageItem, Statement
 from crawler.sites import get_site
 from crawler.sites.base import Site
 from pipelines.extract import NotAStatement, reject
+from pipelines.language import statement_language
 
 logger = logging.getLogger(__name__)
 
@@ -396,10 +398,13 @@ def normalize(page: PageItem, extracted: Extracted, site: Site) -> Statement:
     found = find_date(page, extracted, title, lead, site, closing=paragraphs[-1])
     url = canonical_url(page.url, site)
     body = "\n\n".join(paragraphs)
+    language = statement_language(title, paragraphs, site.language)
     return Statement(
         id=statement_id(url),
         site=site.name,
-        language=site.language,
+        language=language.language,
+        site_language=site.language,
+        language_source=language.source,
         url=url,
         title=title,
         kind=classify_kind(title, site),
@@ -416,7 +421,8 @@ def normalize(page: PageItem, extracted: Extracted, site: Site) -> Statement:
 
 class NormalizePipeline:
     """Item pipeline: fills `PageItem.statement` from `PageItem.extracted`; rejects pages left empty; warns (and
-    counts `statements/listing_date_mismatch`) when the listing's date for a page is not the page's date."""
+    counts `statements/listing_date_mismatch`) when the listing's date for a page is not the page's date; counts
+    `statements/language_from_text` (and logs at INFO) the statements whose text is not in the site's language."""
 
     def __init__(self, stats: StatsCollector | None = None) -> None:
         self.stats = stats
@@ -435,6 +441,12 @@ class NormalizePipeline:
             item.statement = normalize(item, item.extracted, site)
         except NotAStatement as rejection:
             reject(item, rejection, self.stats)
+        if item.statement.language_source == "text":
+            if self.stats is not None:
+                self.stats.inc_value("statements/language_from_text")
+            logger.info(
+                "%s is in %r, not the site's %r", item.url, item.statement.language, item.statement.site_language
+            )
         listed = _full_date((item.hints or {}).get("listing_date"), site)
         if listed and item.statement.date and listed.isoformat() != item.statement.date:
             if self.stats is not None:

@@ -85,6 +85,8 @@ TABLES: dict[str, tuple[dict[str, type], dict[str, Any]]] = {
             "first_seen_at": str,
             "last_seen_at": str,
             "version": int,
+            "site_language": str,
+            "language_source": str,
         },
         {"pk": "id", "not_null": {"site", "language", "url", "title", "body", "content_hash", "version"}},
     ),
@@ -677,11 +679,13 @@ class Store:
             "body": statement.body,
             "content_hash": statement.content_hash,
             "last_seen_at": seen_at,
+            "site_language": statement.site_language,
+            "language_source": statement.language_source,
         }
         with self._statement_writes((page, statement, seen_at, touch)) as db:
             cursor = db.execute(
-                "select version, title, body, content_hash, first_seen_at, last_seen_at, date, date_source"
-                " from statements where id = ?",
+                "select version, title, body, content_hash, first_seen_at, last_seen_at, date, date_source,"
+                " language from statements where id = ?",
                 [statement.id],
             )
             found = cursor.fetchone()
@@ -739,7 +743,15 @@ class Store:
                     del row[column]
                 self._update_statement(statement.id, row)
             self._insert("pages", self._page_row(page, statement), replace=True)
-            if statement.language in cjk.CJK_LANGUAGES and outcome == "updated":
+            # The bigram indexes follow the language column: a statement whose language changed (a reparse that
+            # found Spanish text on an English site) leaves the index of its old language.
+            relanguaged = existing is not None and existing["language"] != statement.language
+            if relanguaged:
+                (rowid,) = db.execute("select rowid from statements where id = ?", [statement.id]).fetchone()
+                db.execute("delete from statements_fts_zh where rowid = ?", [rowid])
+                # its turns are written again, with the index rows of the new language (triggers drop the old)
+                db.execute("delete from turns where statement_id = ?", [statement.id])
+            if statement.language in cjk.CJK_LANGUAGES and (outcome == "updated" or relanguaged):
                 (rowid,) = db.execute("select rowid from statements where id = ?", [statement.id]).fetchone()
                 self._index_cjk(rowid, statement.id, statement.title, statement.body)
             self._save_turns(statement)
