@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.sites import get_site  # noqa: E402
-from pipelines.language import _identifier, detect, statement_language  # noqa: E402
+from crawler.sites import get_site
+from pipelines.language import _identifier, detect, statement_language
 
 
 def main() -> None:
