@@ -27,6 +27,8 @@ class Extracted:
         bold: for each paragraph, whether it starts in bold (a sign of a question on transcripts).
         image_names: file names of images in the body (photos named after their upload date on some sites).
         translations: language code → absolute URL of the page's own translation, where the page links it.
+        parts: for an article split over several pages, (URL, encoding, encoding_reason) of each part after the
+            first whose paragraphs follow the first page's, in order (`pipelines.parts`); empty for one page.
     """
 
     encoding: str
@@ -39,6 +41,7 @@ class Extracted:
     bold: list[bool] = field(default_factory=list)
     image_names: list[str] = field(default_factory=list)
     translations: dict[str, str] = field(default_factory=dict)
+    parts: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -139,6 +142,27 @@ class Statement:
 
 
 @dataclass
+class PagePart:
+    """A further part of an article split over several pages (`pipelines.parts`), as fetched for its first page.
+
+    Attributes:
+        url: the part's URL, as its first page announces it (the URL requested).
+        status: HTTP status code (0 where no response came).
+        headers: response headers, name → list of values.
+        body: response body bytes (empty where no response came).
+        fetched_at: ISO 8601 UTC time it was fetched.
+        fault: why it could not be fetched (a fault reason, `crawler.faults`: "http-404", "timeout", …), else None.
+    """
+
+    url: str
+    status: int
+    headers: dict[str, list[str]] = field(repr=False)
+    body: bytes = field(repr=False)
+    fetched_at: str
+    fault: str | None = None
+
+
+@dataclass
 class PageItem:
     """A recorded response to a statement page, as a spider yields it.
 
@@ -153,6 +177,7 @@ class PageItem:
             None) and neighbours (the adjacent listing entries: url, title, date).
         extracted: set by the extract pipeline.
         statement: set by the normalize pipeline.
+        parts: the further parts of an article split over several pages, in order (empty for one page).
 
     Its repr shows only site, URL, status and fetch time: Scrapy logs dropped items with their repr.
     """
@@ -166,3 +191,4 @@ class PageItem:
     hints: dict[str, Any] = field(default_factory=dict, repr=False)
     extracted: Extracted | None = field(default=None, repr=False)
     statement: Statement | None = field(default=None, repr=False)
+    parts: list[PagePart] = field(default_factory=list, repr=False)

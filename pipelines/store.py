@@ -117,6 +117,7 @@ TABLES: dict[str, tuple[dict[str, type], dict[str, Any]]] = {
             "fetched_at": str,
             "hints": str,
             "translations": str,
+            "part_of": str,
         },
         {"pk": "url", "foreign_keys": [("statement_id", "statements", "id")]},
     ),
@@ -152,6 +153,7 @@ TABLES: dict[str, tuple[dict[str, type], dict[str, Any]]] = {
             "retried": str,
             "errors": int,
             "sections": str,
+            "incomplete": int,
         },
         {"pk": "id"},
     ),
@@ -182,6 +184,7 @@ INDEXES = (
     ("statements", ["url"], True),
     ("statements", ["site", "date"], False),
     ("pages", ["statement_id"], False),
+    ("pages", ["part_of"], False),
     ("turns", ["outlet"], False),
     ("turns", ["speaker"], False),
 )
@@ -743,6 +746,7 @@ class Store:
                     del row[column]
                 self._update_statement(statement.id, row)
             self._insert("pages", self._page_row(page, statement), replace=True)
+            self._save_parts(page, statement)
             # The bigram indexes follow the language column: a statement whose language changed (a reparse that
             # found Spanish text on an English site) leaves the index of its old language.
             relanguaged = existing is not None and existing["language"] != statement.language
@@ -782,6 +786,39 @@ class Store:
             "hints": json.dumps(page.hints, ensure_ascii=False),
             "translations": json.dumps(extracted.translations if extracted else {}, ensure_ascii=False),
         }
+
+    def _save_parts(self, page: PageItem, statement: Statement) -> None:
+        """Keep the raw bytes of the further parts of a split article (`pipelines.parts`) in `pages`, each at its
+        own URL with `part_of` the first part's URL and its number in `hints` ({"part": 2, "of": 3}), so that
+        `statements reparse` joins them again; parts a previous version of the article had and this one lacks
+        go."""
+        self.db.execute("delete from pages where part_of = ?", [page.url])
+        read = {
+            url: (encoding, reason)
+            for url, encoding, reason in (page.extracted.parts if page.extracted else [])
+        }
+        for number, part in enumerate(page.parts, start=2):
+            encoding, reason = read.get(part.url, (None, None))
+            self._insert(
+                "pages",
+                {
+                    "url": part.url,
+                    "statement_id": statement.id,
+                    "site": page.site,
+                    "status": part.status,
+                    "headers": json.dumps(part.headers, ensure_ascii=False),
+                    "body": zlib.compress(part.body, 6),
+                    "body_sha256": hashlib.sha256(part.body).hexdigest(),
+                    "encoding": encoding,
+                    "encoding_reason": reason,
+                    "template": page.extracted.template if page.extracted else None,
+                    "fetched_at": part.fetched_at,
+                    "hints": json.dumps({"part": number, "of": len(page.parts) + 1}),
+                    "translations": "{}",
+                    "part_of": page.url,
+                },
+                replace=True,
+            )
 
     def start_crawl(self, spider: str, arguments: dict[str, Any], started_at: str) -> int:
         """Insert the `crawls` row of a run that starts now; returns its id."""
@@ -934,6 +971,7 @@ def crawl_counts(stats: dict[str, Any]) -> dict[str, Any]:
         "faults": json.dumps(_by_reason(stats, "statements/faults/"), sort_keys=True),
         "retried": json.dumps(_by_reason(stats, "statements/retried/"), sort_keys=True),
         "errors": stats.get("log_count/ERROR", 0),
+        "incomplete": stats.get("statements/incomplete", 0),
     }
 
 
@@ -1020,11 +1058,12 @@ class StorePipeline:
         if stats.get_value("statements/new") or stats.get_value("statements/updated"):
             link_translations(self.store, spider.name)
         walked = sorted(getattr(spider, "walked_sections", ())) if reason == "finished" else []
-        if walked and self.store.lost:
+        incomplete = stats.get_value("statements/incomplete", 0)
+        if walked and (self.store.lost or incomplete):
             logger.warning(
                 "%d statements could not be stored: no section is recorded as walked, so the next crawl looks"
                 " for them again",
-                self.store.lost,
+                self.store.lost + incomplete,
             )
             walked = []
         self.store.finish_crawl(

@@ -24,6 +24,8 @@ from tests.conftest import statement_fixtures
 REASONS = {
     "not-html",
     "undecodable",
+    "page-part",
+    "incomplete",
     "soft-404",
     "challenge",
     "no-template",

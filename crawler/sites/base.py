@@ -53,6 +53,17 @@ class Template:
     translations: tuple[tuple[str, str], ...] = ()
 
 
+TRS_PAGE_PARTS = re.compile(
+    r"""createPageHTML\(\s*(?P<count>\d+)\s*,\s*(?P<current>\d+)\s*,\s*["'](?P<name>[\w.-]+)["']\s*,\s*"""
+    r"""["'](?P<ext>\w+)["']\s*\)"""
+)
+"""How a page of the TRS CMS (China's ministries, fmprc.gov.cn and mfa.gov.cn among them) announces that its article
+is split over several pages: `createPageHTML(3, 0, "t20200717_10001", "shtml")` (parts, this part's 0-based index,
+the first part's file name, its extension); the parts after the first are `t20200717_10001_1.shtml`, `_2.shtml`
+beside it (the current site writes `.html`). The default of `Site.page_parts`: safe for every site, since a page
+counts as split only where the name is its own file name."""
+
+
 @dataclass(frozen=True)
 class Listing:
     """How a site's listing pages list statements and paginate.
@@ -201,6 +212,12 @@ class Site:
             other language's site writes it ("赵立坚" → "Zhao Lijian", to match translations), or the person a
             transcript label stands for ("THE PRESIDENT" → "Barack Obama").
         turns: how transcripts mark questions and answers; None where the site publishes no transcripts.
+        page_parts: regex over a statement page's source that announces an article split over several pages, with
+            named groups `count` (how many parts), `current` (0-based index of this part), `name` (file name of the
+            first part, without extension) and `ext`; the crawl fetches every part and stores one statement with
+            all their paragraphs, at the first part's URL (`pipelines.parts`). Default: the TRS CMS's
+            `createPageHTML(…)` (`TRS_PAGE_PARTS`); None where pages are never split.
+        page_part_url: file name of part n (n ≥ 1) beside the first, from the groups of `page_parts` and `n`.
     """
 
     name: str
@@ -234,6 +251,8 @@ class Site:
     translation_sites: tuple[str, ...] = ()
     speaker_names: dict[str, str] = field(default_factory=dict)
     turns: TurnRules | None = None
+    page_parts: re.Pattern[str] | None = TRS_PAGE_PARTS
+    page_part_url: str = "{name}_{n}.{ext}"
 
 
 ENGLISH_MONTHS: dict[str, int] = {

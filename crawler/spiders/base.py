@@ -24,9 +24,10 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.faults import fault_reason, is_challenge
-from crawler.items import PageItem
+from crawler.items import PageItem, PagePart
 from crawler.sites.base import Listing, Site
 from pipelines.normalize import canonical_url, listing_date, request_url, statement_id
+from pipelines.parts import page_parts
 from pipelines.store import Store, StoreError, known_statements, section_walked_at
 
 logger = logging.getLogger(__name__)
@@ -261,8 +262,10 @@ class StatementSpider(scrapy.Spider):
         entry_point = request.cb_kwargs.get("page") == 0
         if entry_point:
             what = "section entry point"
+        elif request.callback == self.parse_listing:
+            what = "listing page"
         else:
-            what = "listing page" if request.callback == self.parse_listing else "statement page"
+            what = "statement part" if request.callback == self.parse_part else "statement page"
         tries = len(request.meta.get("faults", ())) + 1
         after = f" (tried {tries} times)" if tries > 1 else ""
         if failure.check(HttpError):
@@ -529,24 +532,81 @@ class StatementSpider(scrapy.Spider):
             self._known_store.close()
             self._known_store = None
 
-    def parse_statement(self, response: Response, hints: dict[str, Any]) -> Iterator[PageItem]:
+    def parse_statement(
+        self, response: Response, hints: dict[str, Any]
+    ) -> Iterator[PageItem | scrapy.Request]:
         """Yield the statement page as a `PageItem`: URL, status, headers, body as received, and when it was
-        fetched (the WARC-Date when replayed, else now, UTC)."""
+        fetched (the WARC-Date when replayed, else now, UTC). A page that announces further parts of its article
+        (`Site.page_parts`, `pipelines.parts`) is yielded once they are all fetched, one after another, with them
+        in `PageItem.parts`; counted in `statements/split_statements` and `statements/part_pages`."""
         self._note_recovered(response, "statement page")
         self.crawler.stats.inc_value("statements/statement_pages")
-        headers = {
-            name.decode("latin-1"): [value.decode("latin-1") for value in values]
-            for name, values in response.headers.items()
-        }
-        fetched_at = (
-            response.meta.get("fetched_at") or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-        )
-        yield PageItem(
+        item = PageItem(
             site=self.name,
             url=response.url,
             status=response.status,
-            headers=headers,
+            headers=_headers(response),
             body=response.body,
-            fetched_at=fetched_at,
+            fetched_at=_fetched_at(response),
             hints=hints,
         )
+        parts = (
+            page_parts(response.url, response.text, self.site) if isinstance(response, TextResponse) else None
+        )
+        if parts is None or parts.current != 0:
+            yield item  # one page (or a part reached on its own, which the extract pipeline rejects)
+            return
+        self.crawler.stats.inc_value("statements/split_statements")
+        yield self._part_request(item, parts.urls, 0)
+
+    def _part_request(self, item: PageItem, urls: tuple[str, ...], index: int) -> scrapy.Request:
+        # dont_filter: a part already requested by this crawl (for a recheck, say) must still come back to its
+        # statement, which is never yielded otherwise.
+        return scrapy.Request(
+            urls[index],
+            callback=self.parse_part,
+            errback=self.on_part_error,
+            cb_kwargs={"item": item, "urls": urls, "index": index},
+            priority=STATEMENT_PRIORITY + 1,
+            dont_filter=True,
+        )
+
+    def parse_part(
+        self, response: Response, item: PageItem, urls: tuple[str, ...], index: int
+    ) -> Iterator[PageItem | scrapy.Request]:
+        """Add a fetched part to its statement's page item; request the next part, or yield the item after the
+        last."""
+        self._note_recovered(response, "statement part")
+        self.crawler.stats.inc_value("statements/part_pages")
+        item.parts.append(
+            PagePart(urls[index], response.status, _headers(response), response.body, _fetched_at(response))
+        )
+        if index + 1 < len(urls):
+            yield self._part_request(item, urls, index + 1)
+        else:
+            yield item
+
+    def on_part_error(self, failure: Failure) -> Iterator[PageItem]:
+        """A part that could not be fetched: logged and counted as any failed request (`on_error`), and its
+        statement yielded with the part's fault, for the extract pipeline to drop it as incomplete (counted in
+        `statements/incomplete`): a statement is never stored short."""
+        list(self.on_error(failure))
+        request: scrapy.Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on errback failures
+        item, urls, index = (request.cb_kwargs[key] for key in ("item", "urls", "index"))
+        response = getattr(failure.value, "response", None)
+        status = response.status if response is not None else 0
+        item.parts.append(PagePart(urls[index], status, {}, b"", "", fault=fault_reason(failure)))
+        yield item
+
+
+def _headers(response: Response) -> dict[str, list[str]]:
+    """A response's headers as received, name → values."""
+    return {
+        name.decode("latin-1"): [value.decode("latin-1") for value in values]
+        for name, values in response.headers.items()
+    }
+
+
+def _fetched_at(response: Response) -> str:
+    """When a response was fetched: the WARC-Date when replayed, else now (ISO 8601, UTC)."""
+    return response.meta.get("fetched_at") or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
