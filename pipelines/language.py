@@ -12,8 +12,8 @@ The site's language is kept where the text agrees, where the text is too short t
 the model is not sure (`MIN_CONFIDENCE`); else the text's language is the statement's, and `language_source` says so
 ("text"; "site" otherwise). On the 3,115 statements of the recordings only the two Spanish briefings change (the
 briefing of 2009 by Robert Gibbs and Dan Restrepo "including Spanish text", 8 of its 274 paragraphs, stays English).
-The model reads a sample of the text (`SAMPLE_CHARS` from its start, middle and end): 0.5 ms a statement, where the
-whole text of a long transcript took 11 ms (`benchmarks/README.md`).
+The model reads a sample of the text (`SAMPLE_CHARS` from its start, middle and end): 3.3 ms a statement where the
+whole text took 39 ms, over the 3,115 statements on a busy machine (`benchmarks/language.py`, `benchmarks/README.md`).
 """
 
 from __future__ import annotations
