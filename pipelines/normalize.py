@@ -445,7 +445,10 @@ class NormalizePipeline:
             if self.stats is not None:
                 self.stats.inc_value("statements/language_from_text")
             logger.info(
-                "%s is in %r, not the site's %r", item.url, item.statement.language, item.statement.site_language
+                "%s is in %r, not the site's %r",
+                item.url,
+                item.statement.language,
+                item.statement.site_language,
             )
         listed = _full_date((item.hints or {}).get("listing_date"), site)
         if listed and item.statement.date and listed.isoformat() != item.statement.date:
