@@ -27,6 +27,8 @@ class Extracted:
         bold: for each paragraph, whether it starts in bold (a sign of a question on transcripts).
         image_names: file names of images in the body (photos named after their upload date on some sites).
         translations: language code → absolute URL of the page's own translation, where the page links it.
+        parts: for an article split over several pages, (URL, encoding, encoding_reason) of each part after the
+            first whose paragraphs follow the first page's, in order (`pipelines.parts`); empty for one page.
     """
 
     encoding: str
@@ -39,6 +41,7 @@ class Extracted:
     bold: list[bool] = field(default_factory=list)
     image_names: list[str] = field(default_factory=list)
     translations: dict[str, str] = field(default_factory=dict)
+    parts: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -72,7 +75,8 @@ class Statement:
     Attributes:
         id: 16 hex digits derived from `url` (the canonical URL), so the same page always gets the same id.
         site: spider name ("fmprc_en").
-        language: ISO 639-1 code.
+        language: ISO 639-1 code of the text (the site's, unless the text is in another language: see
+            `language_source`).
         url: canonical URL.
         title: title, whitespace normalized, NFC.
         kind: press_conference, remarks, speech, meeting, statement, interview or news.
@@ -86,6 +90,9 @@ class Statement:
         content_hash: SHA-256 hex of title and body; changes when the text changes.
         bold: for each paragraph, whether it starts in bold (read by the segment pipeline; not stored).
         turns: the questions, answers and statements of a transcript (set by the segment pipeline).
+        site_language: the language the site declares for its statements (`Site.language`).
+        language_source: "site" where `language` is the site's (the text agrees, or is too short or unclear to
+            tell), "text" where the text is in another language (`pipelines.language`).
     """
 
     id: str
@@ -103,6 +110,8 @@ class Statement:
     content_hash: str
     bold: list[bool] = field(default_factory=list, repr=False)
     turns: list[Turn] = field(default_factory=list, repr=False)
+    site_language: str | None = None
+    language_source: str = "site"
 
     def as_json(self) -> dict[str, Any]:
         """Return the statement in the shape `statements extract` prints (see DESIGN.md)."""
@@ -116,6 +125,7 @@ class Statement:
             "kind": self.kind,
             "speakers": self.speakers,
             "language": self.language,
+            "language_source": self.language_source,
             "paragraphs": self.paragraphs,
             "body": self.body,
             "turns": [
@@ -129,6 +139,27 @@ class Statement:
                 for t in self.turns
             ],
         }
+
+
+@dataclass
+class PagePart:
+    """A further part of an article split over several pages (`pipelines.parts`), as fetched for its first page.
+
+    Attributes:
+        url: the part's URL, as its first page announces it (the URL requested).
+        status: HTTP status code (0 where no response came).
+        headers: response headers, name → list of values.
+        body: response body bytes (empty where no response came).
+        fetched_at: ISO 8601 UTC time it was fetched.
+        fault: why it could not be fetched (a fault reason, `crawler.faults`: "http-404", "timeout", …), else None.
+    """
+
+    url: str
+    status: int
+    headers: dict[str, list[str]] = field(repr=False)
+    body: bytes = field(repr=False)
+    fetched_at: str
+    fault: str | None = None
 
 
 @dataclass
@@ -146,6 +177,7 @@ class PageItem:
             None) and neighbours (the adjacent listing entries: url, title, date).
         extracted: set by the extract pipeline.
         statement: set by the normalize pipeline.
+        parts: the further parts of an article split over several pages, in order (empty for one page).
 
     Its repr shows only site, URL, status and fetch time: Scrapy logs dropped items with their repr.
     """
@@ -159,3 +191,4 @@ class PageItem:
     hints: dict[str, Any] = field(default_factory=dict, repr=False)
     extracted: Extracted | None = field(default=None, repr=False)
     statement: Statement | None = field(default=None, repr=False)
+    parts: list[PagePart] = field(default_factory=list, repr=False)

@@ -173,7 +173,7 @@ class WarcReplayMiddleware:
         recorded = self.archive.get(request.url)
         site = getattr(self.crawler.spider, "site", None) if self.crawler is not None else None
         if recorded is None and site is not None:
-            recorded = self.archive.get(canonical_url(request.url, site))
+            recorded = self.archive.get(canonical_url(request.url, site, keep_query=True))
         if recorded is None:
             return Response(request.url, status=404, request=request, flags=["replay-missing"])
         maxsize = request.meta.get("download_maxsize", self.maxsize)

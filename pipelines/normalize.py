@@ -3,10 +3,14 @@
 - Text: `&nbsp;`, U+3000 and every other Unicode space become a plain space, runs collapse, paragraphs are
   stripped (leading indentation goes) and put in NFC; zero-width characters are dropped; a first paragraph
   repeating the title and paragraphs that are site boilerplate are dropped.
-- Dates (ISO 8601, in the site's time zone, Asia/Shanghai for China MFA), in order: the title; the page's date
-  element; the lead sentence; the closing line ("December 6, 2021, Minsk"); inferred from what the page and the crawl offer (photo file names named after
+- Dates (ISO 8601, in the site's time zone, Asia/Shanghai for China MFA), in order: the page's date element (a
+  title that names another day never overrules it); the title; the lead sentence; the closing line ("December 6, 2021, Minsk"); inferred from what the page and the crawl offer (photo file names named after
   their upload date, the listing's date, the dates of neighbouring listing entries nearest by document number);
-  never from the URL. `date_source` records which: title, page, lead, closing, inferred, or none.
+  never from the URL. `date_source` records which: page, title (the title names the day, and the date element
+  agrees or is empty), lead, closing, inferred, or none.
+- Language: the text's, where it is not the site's (`pipelines.language`: the White House's Spanish statements).
+- Speakers: whole names only; in a script written without spaces, a match that runs past a name the site knows
+  into the next word is cut back to that name ("王毅将出席…" names 王毅).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from crawler.items import Extracted, PageItem, Statement
 from crawler.sites import get_site
 from crawler.sites.base import Site
 from pipelines.extract import NotAStatement, reject
+from pipelines.language import statement_language
 
 logger = logging.getLogger(__name__)
 
@@ -207,6 +212,9 @@ def find_date(
 ) -> DateFound:
     """Find a statement's date, by the order in this module's docstring.
 
+    The page's date element, where it gives a date, is the date (`source` "page", or "title" where the title
+    names the same day); a date in the title or the lead counts only where the page has none (fmprc.gov.cn's
+    English pages of 2018–2020, whose `#News_Body_Time` is empty).
     A title that gives month and day but no year ("… Regular Press Conference on September 10", fmprc.gov.cn
     t1593756) takes the year that puts the date nearest to the first evidence: the photo upload date in the
     body (W020180910…jpg), the listing date, or the date of the listing neighbour nearest by document number.
@@ -221,11 +229,14 @@ def find_date(
     hints = page.hints or {}
     found = _page_date(extracted.date_text, site)
     parts = parse_date_parts(title, site.title_dates, site)
-    if parts and (day := parts.full()):
-        same_day = found is not None and found.date == day.isoformat()
-        return DateFound(day.isoformat(), "title", found.published_at if same_day and found else None)
+    title_day = parts.full() if parts else None
     if found:
-        return found
+        # The page's own date element is the statement's date, whatever day the title names: "王毅将出席2020年6月20日
+        # 举行的中欧战略对话" was published on 29 May 2020. Where the title names the same day, it says so.
+        same_day = title_day is not None and title_day.isoformat() == found.date
+        return DateFound(found.date, "title", found.published_at) if same_day else found
+    if title_day:
+        return DateFound(title_day.isoformat(), "title")
     lead_parts = parse_date_parts(lead, site.lead_dates, site) if lead else None
     if lead_parts and (day := lead_parts.full()):
         return DateFound(day.isoformat(), "lead")
@@ -254,7 +265,7 @@ def find_speakers(title: str, lead: str | None, site: Site) -> list[str]:
 
     The site's title speaker patterns are searched in the title; if none matches, its lead speaker patterns in
     the lead; in the title, only before `Site.title_speakers_end`. Names keep their order of first appearance
-    and appear once. Examples (fmprc.gov.cn): "Foreign
+    and appear once, each a whole name (see `_whole_name`). Examples (fmprc.gov.cn): "Foreign
     Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3, 2020" → ["Zhao Lijian"]; "Wang Yi:
     …" → ["Wang Yi"]; a lead "On July 16, 2020, State Councilor and Foreign Minister Wang Yi met …" →
     ["Wang Yi"].
@@ -268,10 +279,21 @@ def find_speakers(title: str, lead: str | None, site: Site) -> list[str]:
             for pattern in patterns
             for match in pattern.finditer(text)
         )
-        names = list(dict.fromkeys(name for _, name in found))
+        names = list(dict.fromkeys(_whole_name(name, site) for _, name in found))
         if names:
             return names
     return []
+
+
+def _whole_name(name: str, site: Site) -> str:
+    """The name a speaker pattern matched, cut back to the longest name the site knows (`Site.speaker_names`) that
+    it starts with, where the names are written without spaces: Chinese words are not spaced, so a pattern that
+    ends a name at the next verb ran one character too far when an adverb came first ("王毅将出席…" gave "王毅将").
+    Names with spaces end at a word's end and are kept."""
+    if " " in name or name in site.speaker_names:
+        return name
+    known = [known for known in site.speaker_names if " " not in known and name.startswith(known)]
+    return max(known, key=len) if known else name
 
 
 def _url_speakers(url: str, site: Site) -> list[str]:
@@ -289,15 +311,22 @@ def classify_kind(title: str, site: Site) -> str:
     return site.default_kind
 
 
-def canonical_url(url: str, site: Site) -> str:
-    """The canonical form of a statement URL: the site's canonical host (fmprc.gov.cn, mfa.gov.cn and their www
-    forms all become www.fmprc.gov.cn), https for the site's own hosts, no port, the site's path aliases
-    resolved (`Site.canonical_paths`: the Chinese site's /zyxw/… is its /web/zyxw/…), no fragment, query
-    arguments sorted and percent-encoding normalized (w3lib)."""
+def canonical_url(url: str, site: Site, keep_query: bool = False) -> str:
+    """The canonical form of a URL: the site's canonical host (fmprc.gov.cn, mfa.gov.cn and their www forms all
+    become www.fmprc.gov.cn), https for the site's own hosts, no port, the site's path aliases resolved
+    (`Site.canonical_paths`: the Chinese site's /zyxw/… is its /web/zyxw/…), no fragment, percent-encoding
+    normalized (w3lib), and of the query only the parameters that identify a statement page
+    (`Site.query_parameters`, sorted; none by default), so that `./t1782879.shtml?from=list` and `…#top` name one
+    statement. `keep_query` keeps the whole query, sorted: for listing pages (whitehouse.gov's `?page=2`) and for
+    looking a URL up in a recording."""
     parts = urlsplit(canonicalize_url(url, keep_fragments=False))
     host = (parts.hostname or "").lower()
     scheme = parts.scheme
     path = parts.path or "/"
+    query = parts.query
+    if not keep_query and query:
+        kept = set(site.query_parameters)
+        query = "&".join(pair for pair in query.split("&") if pair.partition("=")[0] in kept)
     if host in site.canonical_hosts:
         host = site.canonical_hosts[host]
         scheme = "https"
@@ -305,7 +334,18 @@ def canonical_url(url: str, site: Site) -> str:
             path = pattern.sub(replacement, path)
     elif parts.port and (scheme, parts.port) not in (("http", 80), ("https", 443)):
         host = f"{host}:{parts.port}"
-    return urlunsplit((scheme, host, path, parts.query, ""))
+    return urlunsplit((scheme, host, path, query, ""))
+
+
+def request_url(url: str, site: Site) -> str:
+    """The URL to request for a statement link: the link as written (its host and scheme, which the site serves),
+    without the fragment and the query parameters that do not identify the page (see `canonical_url`)."""
+    parts = urlsplit(url)
+    if not parts.query and not parts.fragment:
+        return url
+    kept = set(site.query_parameters)
+    query = "&".join(pair for pair in parts.query.split("&") if pair and pair.partition("=")[0] in kept)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
 def statement_id(url: str) -> str:
@@ -358,10 +398,13 @@ def normalize(page: PageItem, extracted: Extracted, site: Site) -> Statement:
     found = find_date(page, extracted, title, lead, site, closing=paragraphs[-1])
     url = canonical_url(page.url, site)
     body = "\n\n".join(paragraphs)
+    language = statement_language(title, paragraphs, site.language)
     return Statement(
         id=statement_id(url),
         site=site.name,
-        language=site.language,
+        language=language.language,
+        site_language=site.language,
+        language_source=language.source,
         url=url,
         title=title,
         kind=classify_kind(title, site),
@@ -378,7 +421,8 @@ def normalize(page: PageItem, extracted: Extracted, site: Site) -> Statement:
 
 class NormalizePipeline:
     """Item pipeline: fills `PageItem.statement` from `PageItem.extracted`; rejects pages left empty; warns (and
-    counts `statements/listing_date_mismatch`) when the listing's date for a page is not the page's date."""
+    counts `statements/listing_date_mismatch`) when the listing's date for a page is not the page's date; counts
+    `statements/language_from_text` (and logs at INFO) the statements whose text is not in the site's language."""
 
     def __init__(self, stats: StatsCollector | None = None) -> None:
         self.stats = stats
@@ -397,6 +441,15 @@ class NormalizePipeline:
             item.statement = normalize(item, item.extracted, site)
         except NotAStatement as rejection:
             reject(item, rejection, self.stats)
+        if item.statement.language_source == "text":
+            if self.stats is not None:
+                self.stats.inc_value("statements/language_from_text")
+            logger.info(
+                "%s is in %r, not the site's %r",
+                item.url,
+                item.statement.language,
+                item.statement.site_language,
+            )
         listed = _full_date((item.hints or {}).get("listing_date"), site)
         if listed and item.statement.date and listed.isoformat() != item.statement.date:
             if self.stats is not None:

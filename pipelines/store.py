@@ -103,11 +103,12 @@ class StorePipeline:
         if stats.get_value("statements/new") or stats.get_value("statements/updated"):
             link_translations(self.store, spider.name)
         walked = sorted(getattr(spider, "walked_sections", ())) if reason == "finished" else []
-        if walked and self.store.lost:
+        incomplete = stats.get_value("statements/incomplete", 0)
+        if walked and (self.store.lost or incomplete):
             logger.warning(
                 "%d statements could not be stored: no section is recorded as walked, so the next crawl looks"
                 " for them again",
-                self.store.lost,
+                self.store.lost + incomplete,
             )
             walked = []
         finish_crawl(

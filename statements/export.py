@@ -32,6 +32,8 @@ COLUMNS = (
     "first_seen_at",
     "last_seen_at",
     "version",
+    "site_language",
+    "language_source",
 )
 """Columns exported, in order (`speakers` is a list in JSON Lines and Parquet, a JSON array in CSV)."""
 
@@ -43,8 +45,11 @@ def statement_rows(store: Store, filters: Filters | None = None) -> Iterator[dic
     """The statements matching `filters` (all when None) in rowid order (undated first, then by date), one dict
     per row, `speakers` a list, read `BATCH` rows at a time."""
     where, params = (filters or Filters()).sql()
+    # A file not yet opened for writing since an upgrade lacks the newer columns: they export as null.
+    present = {row[1] for row in store.db.execute("pragma table_info(statements)")}
+    selected = ", ".join(f"s.{c}" if c in present else f"null as {c}" for c in COLUMNS)
     cursor = store.db.execute(
-        f"select {', '.join(f's.{c}' for c in COLUMNS)} from statements s where 1{where} order by s.rowid",
+        f"select {selected} from statements s where 1{where} order by s.rowid",
         params,
     )
     while rows := cursor.fetchmany(BATCH):

@@ -1,6 +1,7 @@
 """Run the item pipelines again over the raw pages stored in the database: no network, no recrawl.
 
-A better cleaner, date rule or segmenter then reaches every statement already stored. Statements whose text
+A better cleaner, date rule or segmenter then reaches every statement already stored; an article split over several
+pages is rebuilt from the stored bytes of all its parts (`pipelines.parts`). Statements whose text
 changes get a new version (the previous text goes to `statement_versions`); metadata (date, kind, speakers)
 and turns are refreshed; `last_seen_at` is left as it was, since nothing was seen again. A page that the
 pipelines now reject leaves its stored statement as it is and is counted.
@@ -14,7 +15,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 
-from crawler.items import PageItem, Statement
+from crawler.items import PageItem, PagePart, Statement
 from crawler.sites import get_site
 from pipelines.extract import NotAStatement, extract
 from pipelines.normalize import normalize
@@ -42,17 +43,25 @@ def process_page(page: PageItem) -> Statement:
 
 
 def count_pages(store: Store, site: str | None = None) -> int:
-    """How many pages are stored (all sites, or one)."""
-    where, params = ("where site = ?", [site]) if site else ("", [])
-    return int(store.db.execute(f"select count(*) from pages {where}", params).fetchone()[0])
+    """How many statement pages are stored (all sites, or one); the further parts of split articles are not
+    counted: they come with their first page."""
+    where, params = ("and site = ?", [site]) if site else ("", [])
+    return int(
+        store.db.execute(f"select count(*) from pages where part_of is null {where}", params).fetchone()[0]
+    )
 
 
 def stored_pages(store: Store, site: str | None = None) -> Iterator[PageItem]:
-    """The pages stored in the database (all sites, or one), rebuilt as page items, one at a time: memory holds
-    one page whatever the size of the database, and the caller may write between two pages."""
-    where, params = ("where site = ?", [site]) if site else ("", [])
+    """The statement pages stored in the database (all sites, or one), rebuilt as page items, one at a time, each
+    with the further parts of its article where it was split (`PageItem.parts`, from the rows whose `part_of` is
+    its URL, in order): memory holds one article whatever the size of the database, and the caller may write
+    between two pages."""
+    where, params = ("and site = ?", [site]) if site else ("", [])
     rowids = [
-        rowid for (rowid,) in store.db.execute(f"select rowid from pages {where} order by rowid", params)
+        rowid
+        for (rowid,) in store.db.execute(
+            f"select rowid from pages where part_of is null {where} order by rowid", params
+        )
     ]
     for rowid in rowids:
         row = store.db.execute(
@@ -61,6 +70,20 @@ def stored_pages(store: Store, site: str | None = None) -> Iterator[PageItem]:
         if row is None:  # deleted meanwhile
             continue
         site_name, url, status, headers, body, fetched_at, hints = row
+        rows = store.db.execute(
+            "select url, status, headers, body, fetched_at, hints from pages where part_of = ?", [url]
+        ).fetchall()
+        rows.sort(key=lambda part: json.loads(part[5] or "{}").get("part", 0))
+        parts = [
+            PagePart(
+                part_url,
+                part_status,
+                json.loads(part_headers or "{}"),
+                zlib.decompress(part_body),
+                fetched or "",
+            )
+            for part_url, part_status, part_headers, part_body, fetched, _ in rows
+        ]
         yield PageItem(
             site=site_name,
             url=url,
@@ -69,6 +92,7 @@ def stored_pages(store: Store, site: str | None = None) -> Iterator[PageItem]:
             body=zlib.decompress(body),
             fetched_at=fetched_at or "",
             hints=json.loads(hints or "{}"),
+            parts=parts,
         )
 
 

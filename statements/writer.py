@@ -247,11 +247,13 @@ class BatchWriter:
             "body": statement.body,
             "content_hash": statement.content_hash,
             "last_seen_at": seen_at,
+            "site_language": statement.site_language,
+            "language_source": statement.language_source,
         }
         with self._statement_writes((page, statement, seen_at, touch)) as db:
             cursor = db.execute(
-                "select version, title, body, content_hash, first_seen_at, last_seen_at, date, date_source"
-                " from statements where id = ?",
+                "select version, title, body, content_hash, first_seen_at, last_seen_at, date, date_source,"
+                " language from statements where id = ?",
                 [statement.id],
             )
             found = cursor.fetchone()
@@ -309,7 +311,16 @@ class BatchWriter:
                     del row[column]
                 self._update_statement(statement.id, row)
             self._insert("pages", self._page_row(page, statement), replace=True)
-            if statement.language in cjk.CJK_LANGUAGES and outcome == "updated":
+            self._save_parts(page, statement)
+            # The bigram indexes follow the language column: a statement whose language changed (a reparse that
+            # found Spanish text on an English site) leaves the index of its old language.
+            relanguaged = existing is not None and existing["language"] != statement.language
+            if relanguaged:
+                (rowid,) = db.execute("select rowid from statements where id = ?", [statement.id]).fetchone()
+                db.execute("delete from statements_fts_zh where rowid = ?", [rowid])
+                # its turns are written again, with the index rows of the new language (triggers drop the old)
+                db.execute("delete from turns where statement_id = ?", [statement.id])
+            if statement.language in cjk.CJK_LANGUAGES and (outcome == "updated" or relanguaged):
                 (rowid,) = db.execute("select rowid from statements where id = ?", [statement.id]).fetchone()
                 index_cjk(self.db, rowid, statement.id, statement.title, statement.body)
             self._save_turns(statement)
@@ -340,3 +351,36 @@ class BatchWriter:
             "hints": json.dumps(page.hints, ensure_ascii=False),
             "translations": json.dumps(extracted.translations if extracted else {}, ensure_ascii=False),
         }
+
+    def _save_parts(self, page: PageItem, statement: Statement) -> None:
+        """Keep the raw bytes of the further parts of a split article (`pipelines.parts`) in `pages`, each at its
+        own URL with `part_of` the first part's URL and its number in `hints` ({"part": 2, "of": 3}), so that
+        `statements reparse` joins them again; parts a previous version of the article had and this one lacks
+        go."""
+        self.db.execute("delete from pages where part_of = ?", [page.url])
+        read = {
+            url: (encoding, reason)
+            for url, encoding, reason in (page.extracted.parts if page.extracted else [])
+        }
+        for number, part in enumerate(page.parts, start=2):
+            encoding, reason = read.get(part.url, (None, None))
+            self._insert(
+                "pages",
+                {
+                    "url": part.url,
+                    "statement_id": statement.id,
+                    "site": page.site,
+                    "status": part.status,
+                    "headers": json.dumps(part.headers, ensure_ascii=False),
+                    "body": zlib.compress(part.body, 6),
+                    "body_sha256": hashlib.sha256(part.body).hexdigest(),
+                    "encoding": encoding,
+                    "encoding_reason": reason,
+                    "template": page.extracted.template if page.extracted else None,
+                    "fetched_at": part.fetched_at,
+                    "hints": json.dumps({"part": number, "of": len(page.parts) + 1}),
+                    "translations": "{}",
+                    "part_of": page.url,
+                },
+                replace=True,
+            )

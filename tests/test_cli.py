@@ -33,6 +33,7 @@ def test_extract_prints_the_statement_as_json() -> None:
         "kind",
         "speakers",
         "language",
+        "language_source",
         "paragraphs",
         "body",
         "turns",
@@ -451,6 +452,8 @@ def test_export_jsonl_csv_and_parquet_with_filters(db_path: Path, tmp_path: Path
         "first_seen_at",
         "last_seen_at",
         "version",
+        "site_language",
+        "language_source",
     ]
     assert result.stderr == "1 statements exported\n"
     out = tmp_path / "zh.csv"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from bs4 import BeautifulSoup
 
 from crawler.items import PageItem
 from crawler.sites import get_site
 from pipelines.extract import NotAStatement, extract, split_paragraphs
+from pipelines.normalize import normalize
 from tests.conftest import FIXTURES
 
 SITE = get_site("fmprc_en")
@@ -169,3 +172,98 @@ def test_a_page_cut_off_in_transfer_is_rejected_not_stored_short() -> None:
     with pytest.raises(NotAStatement) as rejection:
         extract(_page(cut), SITE)
     assert rejection.value.reason == "truncated"
+
+
+# Issue 13, item 2: boilerplate inside the body block that no selector names, spliced into real pages of the
+# 2016 Chinese and 2018 English templates.
+ZH_NEWS = FIXTURES / "fmprc_zh" / "news_2020-04_t1766275.shtml"
+ZH_NEWS_URL = "https://www.fmprc.gov.cn/web/zyxw/t1766275.shtml"
+ZH_SHARE_BAR = (
+    '<div class="bdsharebuttonbox"><span>分享到：</span><a href="#" class="bds_tsina" data-cmd="tsina" title="分享到新浪微博">'
+    '</a><a href="#" class="bds_weixin" data-cmd="weixin"></a></div>'
+)
+ZH_PLAIN_SHARE = '<p>分享到：<a href="http://service.weibo.com/share/share.php?url=t1766275"><img src="/images/wb.png"></a></p>'
+ZH_NAVIGATION = (
+    '<table><tr><td><a href="/web/">首页</a> | <a href="/web/wjdt_674879/">归档</a></td></tr></table>'
+    '<ul><li><a href="/web/">首页</a></li><li><a href="/web/zyxw/">重要新闻</a></li></ul>'
+)
+ZH_PRINT_CLOSE = '<p>【<a href="javascript:window.print()">打印</a>】【<a href="#" onclick="window.close()">关闭窗口</a>】</p>'
+
+
+def _statement(site: str, path: Path, url: str, before: str = "", after: str = "", body_start: str = ""):
+    """The statement of a recorded page, with `before` spliced in right after `body_start` (the body container's
+    opening tag) and `after` before the first `</div>` after it (the container's end on these pages)."""
+    html = path.read_text(encoding="utf-8")
+    if before or after:
+        start = html.index(body_start) + len(body_start)
+        end = html.index("</div>", start)
+        html = html[:start] + before + html[start:end] + after + html[end:]
+    page = PageItem(
+        site, url, 200, {"Content-Type": ["text/html"]}, html.encode(), "2020-07-04T03:55:41+00:00"
+    )
+    declarations = get_site(site)
+    return normalize(page, extract(page, declarations), declarations)
+
+
+def test_share_bars_navigation_cells_and_print_links_in_a_chinese_body_are_dropped() -> None:
+    clean = _statement("fmprc_zh", ZH_NEWS, ZH_NEWS_URL)
+    spliced = _statement(
+        "fmprc_zh",
+        ZH_NEWS,
+        ZH_NEWS_URL,
+        before=ZH_SHARE_BAR + ZH_PLAIN_SHARE + ZH_NAVIGATION,
+        after=ZH_PRINT_CLOSE,
+        body_start='<div id="News_Body_Txt_A" class="content">',
+    )
+    assert (
+        spliced.paragraphs
+        == clean.paragraphs
+        == [
+            "外交部发言人华春莹宣布：",
+            "为帮助菲律宾应对新冠肺炎疫情，中国政府决定向菲律宾派遣抗疫医疗专家组。专家组由国家卫生健康委员会组建，由福建省卫健委选派，已于4月5日上午启程。",
+        ]
+    )
+    assert spliced.speakers == ["华春莹"]  # read from the lead, which a share bar took before
+    for boilerplate in ("分享", "首页", "归档", "重要新闻", "打印", "关闭", "【"):
+        assert boilerplate not in spliced.body
+
+
+EN_PAGE = FIXTURES / "fmprc_en" / "pc_2020-07-03_zhao-lijian_t1794629.shtml"
+EN_SHARE = (
+    '<div><p>Share: <a href="https://www.facebook.com/sharer.php?u=t1794629">Facebook</a> '
+    '<a href="https://twitter.com/intent/tweet?url=t1794629">Twitter</a></p></div>'
+)
+EN_NAVIGATION = (
+    '<ul><li><a href="/mfa_eng/">Home</a></li><li><a href="/mfa_eng/xwfw_665399/">Archive</a></li></ul>'
+)
+EN_PRINT_CLOSE = (
+    '<p><a href="#" onclick="window.print()">Print</a> | <a href="javascript:window.close()">Close</a></p>'
+)
+
+
+def test_share_bars_navigation_lists_and_print_links_in_an_english_body_are_dropped() -> None:
+    clean = _statement("fmprc_en", EN_PAGE, URL)
+    spliced = _statement(
+        "fmprc_en",
+        EN_PAGE,
+        URL,
+        before=EN_SHARE + EN_NAVIGATION,
+        after=EN_PRINT_CLOSE,
+        body_start='<div class="content">',
+    )
+    assert spliced.paragraphs == clean.paragraphs
+    assert spliced.paragraphs[0].startswith("CCTV: The foreign ministry of Laos")
+    for boilerplate in ("Share", "Facebook", "Twitter", "Archive", "Print", "Close"):
+        assert boilerplate not in spliced.body
+
+
+def test_links_inside_sentences_and_a_lone_attachment_link_are_text() -> None:
+    sentence = (
+        '<p>See <a href="./t1.shtml">the Joint Statement</a> and <a href="./t2.shtml">the Press Communiqué</a>.</p>'
+        '<p><a href="./P020200703.pdf">Full text of the Joint Statement</a></p>'
+    )
+    spliced = _statement("fmprc_en", EN_PAGE, URL, before=sentence, body_start='<div class="content">')
+    assert spliced.paragraphs[:2] == [
+        "See the Joint Statement and the Press Communiqué.",
+        "Full text of the Joint Statement",
+    ]

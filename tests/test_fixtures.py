@@ -94,7 +94,9 @@ def test_statement_matches_expected(site: str, page: FixturePage) -> None:
     assert len(statement.paragraphs) == expected["paragraph_count"]
     assert statement.paragraphs[0] == expected["first_paragraph"]
     assert statement.paragraphs[-1] == expected["last_paragraph"]
-    assert statement.language == get_site(site).language
+    assert statement.language == expected.get("language", get_site(site).language)
+    assert statement.language_source == expected.get("language_source", "site")
+    assert statement.site_language == get_site(site).language
     assert statement.body == "\n\n".join(statement.paragraphs)
 
 

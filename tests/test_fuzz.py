@@ -23,6 +23,9 @@ from tests.conftest import statement_fixtures
 
 REASONS = {
     "not-html",
+    "undecodable",
+    "page-part",
+    "incomplete",
     "soft-404",
     "challenge",
     "no-template",

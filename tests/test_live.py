@@ -154,6 +154,20 @@ def test_an_edited_statement_becomes_a_new_version_and_a_304_counts_as_unchanged
     assert [v for v, _ in old] == [1] and "Diaoyu Dao and its affiliated islands" in old[0][1]
 
 
+def _wait_for_crawl_row(db_path: Path, run: int, process: subprocess.Popen, timeout: float = 120) -> None:
+    """Wait until the database holds `run` rows in `crawls` (the crawl process has opened it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        if db_path.exists():
+            try:
+                if sqlite3.connect(db_path).execute("select count(*) from crawls").fetchone()[0] >= run:
+                    return
+            except sqlite3.OperationalError:
+                pass  # the schema is being created
+        time.sleep(0.02)
+    raise AssertionError(f"crawl {run} did not open {db_path} within {timeout} s")
+
+
 def test_killed_crawls_resume_to_the_same_database(server, tmp_path: Path) -> None:
     site, env = server
     # one statement per listing page: the walk is a long chain of requests, so every kill lands inside a crawl
@@ -168,9 +182,9 @@ def test_killed_crawls_resume_to_the_same_database(server, tmp_path: Path) -> No
     command = crawl_command(
         "fmprc_en", "-s", f"STATEMENTS_DB={db_path}", "-s", f"HTTPCACHE_DIR={tmp_path / 'c'}", *FAST
     )
-    moments = random.Random(20201).sample([x / 10 for x in range(6, 26)], 5)
+    moments = random.Random(20201).sample([x / 10 for x in range(2, 22)], 5)
     stored = []
-    for moment in moments:
+    for run, moment in enumerate(moments, start=1):
         process = subprocess.Popen(
             command,
             cwd=REPO,
@@ -178,11 +192,13 @@ def test_killed_crawls_resume_to_the_same_database(server, tmp_path: Path) -> No
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        # Each kill lands a random moment after the crawl has opened the database (its `crawls` row is there):
+        # how long Python and Scrapy take to start varies tenfold with the machine's load.
+        _wait_for_crawl_row(db_path, run, process)
         time.sleep(moment)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
-        if db_path.exists():  # the first kill may come before the database exists
-            stored.append(sqlite3.connect(db_path).execute("select count(*) from statements").fetchone()[0])
+        stored.append(sqlite3.connect(db_path).execute("select count(*) from statements").fetchone()[0])
     assert max(stored) < len(STATEMENTS)  # each kill interrupted the crawl
     site.delay = 0
     _crawl(db_path, env)  # the same command again, uninterrupted

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from crawler.items import Extracted, PageItem
+from crawler.items import Extracted, PageItem, Statement
 from crawler.sites import get_site
+from pipelines.extract import extract
 from pipelines.normalize import (
     canonical_url,
     classify_kind,
@@ -14,9 +17,11 @@ from pipelines.normalize import (
     content_hash,
     find_date,
     find_speakers,
+    normalize,
     parse_date_parts,
     statement_id,
 )
+from tests.conftest import FIXTURES
 
 SITE = get_site("fmprc_en")
 PC = "https://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/"
@@ -75,9 +80,10 @@ def test_title_dates(title: str, expected: tuple | None) -> None:
     assert parse_date_parts(title, SITE.title_dates, SITE) == expected
 
 
-def test_date_order_title_then_page_then_lead() -> None:
+def test_date_order_page_then_title_then_lead() -> None:
     title = "Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3, 2020"
-    assert _date(title, date_text="2020-07-04", lead="On July 5, 2020, …") == ("2020-07-03", "title")
+    assert _date(title, date_text="2020-07-04", lead="On July 5, 2020, …") == ("2020-07-04", "page")
+    assert _date(title, lead="On July 5, 2020, …") == ("2020-07-03", "title")
     assert _date("Wang Yi Meets X", date_text="2020-07-04 10:30", lead="On July 5, 2020, …") == (
         "2020-07-04",
         "page",
@@ -224,6 +230,10 @@ def _zh_date(title: str, *, lead: str | None = None, date_text: str | None = Non
 
 def test_chinese_dates() -> None:
     assert _zh_date("2020年7月3日外交部发言人赵立坚主持例行记者会", date_text="2020-07-04") == (
+        "2020-07-04",
+        "page",
+    )
+    assert _zh_date("2020年7月3日外交部发言人赵立坚主持例行记者会", date_text="2020-07-03") == (
         "2020-07-03",
         "title",
     )
@@ -294,3 +304,109 @@ def test_an_invalid_title_date_takes_the_date_the_listing_gives_the_page() -> No
     }
     title = "Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on February 30, 2020"
     assert _date(title, url=PC + "t1792107.shtml", hints=hints) == ("2020-06-24", "inferred")
+
+
+# Issue 13, item 6: the statement's date is its page's date; speakers are whole names. Real pages of each
+# template with the title (and date) of the issue's cases spliced in.
+def _spliced(site: str, fixture: str, url: str, replacements: list[tuple[str, str]]) -> Statement:
+    html = (FIXTURES / site / fixture).read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in html
+        html = html.replace(old, new)
+    page = PageItem(
+        site, url, 200, {"Content-Type": ["text/html"]}, html.encode(), "2020-07-04T03:55:41+00:00"
+    )
+    declarations = get_site(site)
+    return normalize(page, extract(page, declarations), declarations)
+
+
+def test_a_chinese_title_naming_another_day_gives_way_to_the_page_date_and_names_whole_speakers() -> None:
+    statement = _spliced(
+        "fmprc_zh",
+        "news_2020-04_t1766275.shtml",
+        "https://www.fmprc.gov.cn/web/zyxw/t1784473.shtml",
+        [
+            (">中国政府向菲律宾派遣抗疫医疗专家组<", ">王毅将出席2020年6月20日举行的中欧战略对话<"),
+            ('"News_Body_Time">2020-04-05<', '"News_Body_Time">2020-05-29<'),
+        ],
+    )
+    assert statement.title == "王毅将出席2020年6月20日举行的中欧战略对话"
+    assert (statement.date, statement.date_source) == ("2020-05-29", "page")
+    assert statement.speakers == ["王毅"]
+    assert "王毅将" not in statement.speakers
+
+
+def test_a_spokesperson_title_naming_another_day_gives_way_to_the_page_date() -> None:
+    statement = _spliced(
+        "fmprc_zh",
+        "remarks_2019-08-06_hua-chunying_t1686555.shtml",
+        "https://www.fmprc.gov.cn/web/wjdt_674879/fyrbt_674889/t1686555.shtml",
+        [
+            (
+                ">2019年8月6日外交部发言人华春莹答记者问<",
+                ">外交部发言人就2019年7月1日香港暴力冲击立法会事件答记者问<",
+            )
+        ],
+    )
+    assert (statement.date, statement.date_source) == ("2019-08-06", "page")
+    assert statement.kind == "remarks"
+
+
+def test_an_english_title_naming_another_day_gives_way_to_the_page_date() -> None:
+    title = "Wang Yi to Attend the China-EU Strategic Dialogue on June 20, 2020"
+    statement = _spliced(
+        "fmprc_en",
+        "pc_2025-04-30_guo-jiakun_t20250430_11614172.html",
+        "https://www.fmprc.gov.cn/eng/xw/zyxw/202005/t20200529_11614172.html",
+        [
+            ("Foreign Ministry Spokesperson Guo Jiakun’s Regular Press Conference on April 30, 2025", title),
+            ('<span class="xltime">April 30, 2025 19:06<', '<span class="xltime">May 29, 2020 19:06<'),
+            ('PubDate" content="2025-04-30"', 'PubDate" content="2020-05-29"'),
+        ],
+    )
+    assert statement.title == title
+    assert (statement.date, statement.date_source, statement.published_at) == (
+        "2020-05-29",
+        "page",
+        "2020-05-29T19:06:00+08:00",
+    )
+
+
+def test_a_title_date_counts_where_the_page_date_element_is_empty() -> None:
+    # fmprc.gov.cn's English pages of 2018–2020: #News_Body_Time is empty, the title gives the date
+    assert _date("Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3, 2020") == (
+        "2020-07-03",
+        "title",
+    )
+    assert _date("Regular Press Conference on July 3, 2020", date_text="2020-07-04") == ("2020-07-04", "page")
+    assert _date("Regular Press Conference on July 3, 2020", date_text="2020-07-03") == (
+        "2020-07-03",
+        "title",
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "speakers"),
+    [
+        ("王毅将出席2020年6月20日举行的中欧战略对话", ["王毅"]),
+        ("杨洁篪还会见了卢森堡外交大臣", ["杨洁篪"]),
+        ("王毅同法国外长勒德里昂通电话", ["王毅"]),
+        ("马朝旭会见联合国秘书长", ["马朝旭"]),
+    ],
+)
+def test_chinese_speakers_are_whole_names(title: str, speakers: list[str]) -> None:
+    assert find_speakers(title, None, get_site("fmprc_zh")) == speakers
+
+
+def test_canonical_statement_urls_drop_what_does_not_identify_the_page() -> None:
+    url = PC + "t1782879.shtml"
+    for form in (url + "?from=list", url + "#top", url + "?from=list#top", url.replace("https:", "http:")):
+        assert canonical_url(form, SITE) == url
+    # a site whose statement pages are named by a parameter declares it; the others still go
+    by_id = dataclasses.replace(SITE, query_parameters=("id",))
+    assert canonical_url(PC + "article.shtml?from=list&id=7#top", by_id) == PC + "article.shtml?id=7"
+    # listing pages keep their whole query (whitehouse.gov's ?page=2)
+    listing = "https://obamawhitehouse.archives.gov/briefing-room/press-briefings?page=2"
+    assert canonical_url(listing, get_site("whitehouse_en"), keep_query=True) == (
+        "https://www.whitehouse.gov/briefing-room/press-briefings?page=2"
+    )

@@ -192,3 +192,41 @@ def test_a_truncated_archive_fails_the_cut_record_instead_of_serving_it_short(
     with pytest.raises(TruncatedRecord):
         WarcReplayMiddleware(archive, 0, 0).process_request(Request(URL))
     archive.close()
+
+
+def test_a_statement_linked_six_ways_is_fetched_once_and_stored_once(tmp_path: Path) -> None:
+    # Issue 13, item 5: relative, ?from=list, #top, http, another host: one request, one statement, one page row
+    from tests.test_spider import LISTING, listing_linking_each_statement_several_ways
+
+    statements = {
+        LISTING + "t1794629.shtml": PAGE,
+        LISTING + "t1790521.shtml": FIXTURES / "fmprc_en" / "pc_2020-06-19_zhao-lijian_t1790521.shtml",
+    }
+    warc = write_warc(
+        tmp_path / "links.warc.gz",
+        [
+            (
+                LISTING + "default.shtml",
+                200,
+                [("Content-Type", "text/html")],
+                listing_linking_each_statement_several_ways(),
+            ),
+            *[
+                (url, 200, [("Content-Type", "text/html")], path.read_bytes())
+                for url, path in statements.items()
+            ],
+        ],
+    )
+    db_path = tmp_path / "statements.db"
+    run = run_crawl("fmprc_en", "-s", f"REPLAY_WARC={warc}", "-s", f"STATEMENTS_DB={db_path}")
+    assert run.returncode == 0, run.stderr[-3000:]
+    db = sqlite3.connect(db_path)
+    assert sorted(url for (url,) in db.execute("select url from statements")) == sorted(statements)
+    assert sorted(url for (url,) in db.execute("select url from pages")) == sorted(statements)
+    assert db.execute("select statement_pages, new, updated, unchanged from crawls").fetchone() == (
+        2,
+        2,
+        0,
+        0,
+    )
+    assert "?from=list" not in run.stderr and "#top" not in run.stderr

@@ -339,3 +339,42 @@ def test_progress_line_gives_pages_statements_rate_and_time_left() -> None:
     assert (
         progress_line({}, 5) == "listing pages 0, statements stored 0 (0 new, 0 updated, 0 unchanged), 0/min"
     )
+
+
+# Issue 13, item 5: one page, one statement, one fetch. The recorded first listing page with its entries replaced
+# by links to two statements written in every way a listing may write them.
+LINK_FORMS = (
+    "./t1794629.shtml?from=list",
+    "./t1794629.shtml#top",
+    "http://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/t1794629.shtml",
+    "https://www.mfa.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/t1794629.shtml",
+    "./t1790521.shtml",
+    "https://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/t1790521.shtml?from=list#top",
+)
+
+
+def listing_linking_each_statement_several_ways() -> bytes:
+    """The recorded default.shtml with one page (countPage = 1) whose entries are `LINK_FORMS`."""
+    html = (FIXTURES / "fmprc_en" / "listing" / "default.shtml").read_text(encoding="utf-8")
+    start = html.index("<ul>", html.index('<div class="newsLst_mod">')) + len("<ul>")
+    end = html.index("</ul>", start)
+    entries = "".join(
+        f'<li><a href="{href}" target="_blank">Regular Press Conference {n}</a></li>'
+        for n, href in enumerate(LINK_FORMS)
+    )
+    return (html[:start] + entries + html[end:]).replace("countPage = 13", "countPage = 1").encode("utf-8")
+
+
+def test_each_statement_of_a_listing_is_requested_once_whatever_the_link_form() -> None:
+    spider = _spider()
+    response = HtmlResponse(
+        LISTING + "default.shtml",
+        body=listing_linking_each_statement_several_ways(),
+        headers={"Content-Type": "text/html"},
+    )
+    requests = list(spider.parse_listing(response, section="legacy_press_conferences", page=0))
+    assert [r.url for r in requests] == [LISTING + "t1794629.shtml", LISTING + "t1790521.shtml"]
+    # the same links read on the other host (another section linking them) fetch nothing again
+    again = response.replace(url=LISTING.replace("www.fmprc.gov.cn", "www.mfa.gov.cn") + "default.shtml")
+    assert list(spider.parse_listing(again, section="legacy_spokesperson_remarks", page=0)) == []
+    assert spider.crawler.stats.get_value("statements/duplicate_links") == 2

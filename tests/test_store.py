@@ -7,14 +7,16 @@ import zlib
 
 import pytest
 
+from crawler.items import PageItem
 from crawler.sites import get_site
 from pipelines.extract import extract
 from pipelines.normalize import normalize
 from statements.indexes import repair_indexes
+from statements.reparse import process_page
 from statements.runs import crawl_counts, finish_crawl, start_crawl
 from statements.store import Store
 from statements.writer import BatchWriter
-from tests.conftest import statement_fixtures
+from tests.conftest import FIXTURES, statement_fixtures
 
 SITE = get_site("fmprc_en")
 
@@ -464,3 +466,78 @@ def test_a_crawl_that_lost_statements_records_no_section_as_walked(tmp_path) -> 
 
     assert finished_crawl(0) is not None
     assert finished_crawl(2) is None
+
+
+# Issue 13, item 11: a statement is indexed by the language of its text. The Chinese site's 2020 transcript page
+# (t1794584), and the same page holding the English transcript of that day (t1794629's title and body) instead.
+ZH_PAGE = FIXTURES / "fmprc_zh" / "pc_2020-07-03_zhao-lijian_t1794584.shtml"
+ZH_URL = "https://www.fmprc.gov.cn/web/wjdt_674879/fyrbt_674889/t1794584.shtml"
+
+
+def _english_on_the_chinese_site() -> bytes:
+    zh = ZH_PAGE.read_text(encoding="utf-8")
+    en = (FIXTURES / "fmprc_en" / "pc_2020-07-03_zhao-lijian_t1794629.shtml").read_text(encoding="utf-8")
+    en_start = en.index('<div class="content">') + len('<div class="content">')
+    en_body = en[en_start : en.rindex("</div>", en_start, en.index('<div class="tool"', en_start))]
+    start = zh.index('<div id="News_Body_Txt_A" class="content">') + len(
+        '<div id="News_Body_Txt_A" class="content">'
+    )
+    end = zh.rindex("</div>", start, zh.index('<div class="news" id="appendix_list"'))
+    zh = zh[:start] + en_body + zh[end:]
+    return zh.replace(
+        ">2020年7月3日外交部发言人赵立坚主持例行记者会<",
+        ">Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3, 2020<",
+    ).encode("utf-8")
+
+
+def _zh_item(body: bytes) -> PageItem:
+    item = PageItem(
+        "fmprc_zh", ZH_URL, 200, {"Content-Type": ["text/html"]}, body, "2020-07-04T03:55:41+00:00"
+    )
+    process_page(item)
+    return item
+
+
+def _bigram_rows(store: Store, statement_id: str) -> tuple[int, int]:
+    (rowid,) = store.db.execute("select rowid from statements where id = ?", [statement_id]).fetchone()
+    statements = store.db.execute(
+        "select count(*) from statements_fts_zh where rowid = ?", [rowid]
+    ).fetchone()[0]
+    turns = store.db.execute(
+        "select count(*) from turns_fts_zh where rowid in (select rowid from turns where statement_id = ?)",
+        [statement_id],
+    ).fetchone()[0]
+    return statements, turns
+
+
+def test_an_english_page_of_the_chinese_site_is_english_and_out_of_the_bigram_index(store: Store) -> None:
+    item = _zh_item(_english_on_the_chinese_site())
+    statement = item.statement
+    assert (statement.language, statement.site_language, statement.language_source) == ("en", "zh", "text")
+    assert statement.paragraphs[0].startswith("CCTV: The foreign ministry of Laos")
+    assert store.save(item, statement, "2026-11-29T10:00:00+00:00") == "new"
+    row = store.db.execute(
+        "select language, site_language, language_source from statements where id = ?", [statement.id]
+    ).fetchone()
+    assert row == ("en", "zh", "text")
+    assert _bigram_rows(store, statement.id) == (0, 0)
+    hits = store.db.execute("select rowid from statements_fts where statements_fts match 'Laos'").fetchall()
+    assert len(hits) == 1
+
+
+def test_a_statement_whose_language_changes_moves_between_the_indexes(store: Store) -> None:
+    chinese = _zh_item(ZH_PAGE.read_bytes())
+    assert (chinese.statement.language, chinese.statement.language_source) == ("zh", "site")
+    store.save(chinese, chinese.statement, "2026-11-29T10:00:00+00:00")
+    assert _bigram_rows(store, chinese.statement.id) == (1, len(chinese.statement.turns))
+    english = _zh_item(_english_on_the_chinese_site())
+    assert english.statement.id == chinese.statement.id
+    assert store.save(english, english.statement, "2026-11-30T10:00:00+00:00", touch=False) == "updated"
+    assert _bigram_rows(store, english.statement.id) == (0, 0)
+    assert store.db.execute("select count(*) from statements_fts_zh").fetchone() == (0,)
+    assert store.db.execute("select count(*) from turns_fts_zh").fetchone() == (0,)
+    assert store.db.execute("select count(*) from turns_fts").fetchone() == (len(english.statement.turns),)
+    assert store.save(chinese, chinese.statement, "2026-12-01T10:00:00+00:00") == "updated"
+    assert _bigram_rows(store, chinese.statement.id) == (1, len(chinese.statement.turns))
+    store.db.execute("insert into statements_fts_zh (statements_fts_zh) values ('integrity-check')")
+    store.db.execute("insert into turns_fts_zh (turns_fts_zh) values ('integrity-check')")

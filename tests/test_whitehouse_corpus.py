@@ -215,3 +215,21 @@ def test_one_speaker_labelled_two_ways_is_one_speaker(crawled) -> None:
         "select count(*) from turns where speaker in ('Mr. Psaki', 'Mr. Fugate', 'Mr Carney', 'Ambasssador Rice')"
     ).fetchone()
     assert merged == (0,)
+
+
+SPANISH = {
+    "https://www.whitehouse.gov/the-press-office/declaraciones-del-presidente-durante-rueda-de-prensa",
+    "https://www.whitehouse.gov/the-press-office/informaci-n-sobre-la-reuni-n-del-presidente",
+}
+"""The briefings listing's statements in Spanish (issue 13, item 11); the briefing with Dan Restrepo "including
+Spanish text" (8 of its 274 paragraphs) is English."""
+
+
+def test_the_spanish_statements_are_stored_and_indexed_as_spanish(crawled) -> None:
+    db = sqlite3.connect(crawled[0])
+    rows = db.execute("select url, language, site_language, language_source from statements").fetchall()
+    assert {url for url, language, *_ in rows if language != "en"} == SPANISH
+    for url, language, site_language, source in rows:
+        expected = ("es", "text") if url in SPANISH else ("en", "site")
+        assert (language, site_language, source) == (*expected[:1], "en", expected[1]), url
+    assert db.execute("select count(*) from statements_fts_zh").fetchone() == (0,)

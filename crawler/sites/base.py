@@ -53,6 +53,17 @@ class Template:
     translations: tuple[tuple[str, str], ...] = ()
 
 
+TRS_PAGE_PARTS = re.compile(
+    r"""createPageHTML\(\s*(?P<count>\d+)\s*,\s*(?P<current>\d+)\s*,\s*["'](?P<name>[\w.-]+)["']\s*,\s*"""
+    r"""["'](?P<ext>\w+)["']\s*\)"""
+)
+"""How a page of the TRS CMS (China's ministries, fmprc.gov.cn and mfa.gov.cn among them) announces that its article
+is split over several pages: `createPageHTML(3, 0, "t20200717_10001", "shtml")` (parts, this part's 0-based index,
+the first part's file name, its extension); the parts after the first are `t20200717_10001_1.shtml`, `_2.shtml`
+beside it (the current site writes `.html`). The default of `Site.page_parts`: safe for every site, since a page
+counts as split only where the name is its own file name."""
+
+
 @dataclass(frozen=True)
 class Listing:
     """How a site's listing pages list statements and paginate.
@@ -191,12 +202,22 @@ class Site:
             where its robots.txt redirects).
         canonical_paths: (regex, replacement) pairs applied to the URL path by `canonical_url`, so that every
             path form that links to a page gives one URL.
+        query_parameters: names of the query parameters that identify a statement page (`article.php?id=7`):
+            canonical statement URLs keep these, sorted, and drop every other parameter and the fragment, so that
+            a link with `?from=list` or `#top` names the same statement. Default none: the sites so far name
+            each statement by its path. Listing URLs keep their whole query (whitehouse.gov's `?page=2`).
         translation_sites: names of the sites that publish the same statements in another language; after a
             crawl, statements are linked to their translations there (see `statements.translations`).
         speaker_names: a speaker's name or label as this site writes it → the name stored: in Latin script, as the
             other language's site writes it ("赵立坚" → "Zhao Lijian", to match translations), or the person a
             transcript label stands for ("THE PRESIDENT" → "Barack Obama").
         turns: how transcripts mark questions and answers; None where the site publishes no transcripts.
+        page_parts: regex over a statement page's source that announces an article split over several pages, with
+            named groups `count` (how many parts), `current` (0-based index of this part), `name` (file name of the
+            first part, without extension) and `ext`; the crawl fetches every part and stores one statement with
+            all their paragraphs, at the first part's URL (`pipelines.parts`). Default: the TRS CMS's
+            `createPageHTML(…)` (`TRS_PAGE_PARTS`); None where pages are never split.
+        page_part_url: file name of part n (n ≥ 1) beside the first, from the groups of `page_parts` and `n`.
     """
 
     name: str
@@ -226,9 +247,12 @@ class Site:
     soft_404: tuple[re.Pattern[str], ...] = ()
     soft_404_urls: tuple[re.Pattern[str], ...] = ()
     canonical_paths: tuple[tuple[re.Pattern[str], str], ...] = ()
+    query_parameters: tuple[str, ...] = ()
     translation_sites: tuple[str, ...] = ()
     speaker_names: dict[str, str] = field(default_factory=dict)
     turns: TurnRules | None = None
+    page_parts: re.Pattern[str] | None = TRS_PAGE_PARTS
+    page_part_url: str = "{name}_{n}.{ext}"
 
 
 ENGLISH_MONTHS: dict[str, int] = {

@@ -39,6 +39,8 @@ _SURNAMES = (
 """Common Chinese surnames: a title that starts with one of them, one or two more characters and a verb names its
 speaker ("杨洁篪会见卢森堡外交大臣阿瑟伯恩", t1638430)."""
 _ACTS = "会见|会谈|同|与|出席|主持|致|在|应约|接受|发表|通电话|答|表示|谈|举行|访问|集体会见|共同会见|宣布|指出|对"
+_ADVERBS = "将|也|还|又|再|已|正|亦|均|即将|分别|先后|随后|专程"
+"""Words that may stand between a speaker's name and the verb ("王毅将出席…", "杨洁篪还会见…")."""
 _ROLES = (
     "国务委员兼外交部长|国务委员|外交部长|外交部副部长|外交部部长助理|外交部发言人|发言人|国家主席|国务院总理"
     "|国家副主席|国务院副总理"
@@ -116,12 +118,13 @@ SITE = Site(
     ),
     speaker_patterns=(
         re.compile(rf"发言人(?P<name>{_HAN}{{2,3}}?)(?=主持|就|答|发表|表示|\d)"),
-        re.compile(rf"^(?P<name>[{_SURNAMES}]{_HAN}{{1,2}}?)(?={_ACTS})"),
+        re.compile(rf"^(?P<name>[{_SURNAMES}]{_HAN}{{1,2}}?)(?=(?:{_ADVERBS})?(?:{_ACTS}))"),
         re.compile(rf"^(?P<name>[{_SURNAMES}]{_HAN}{{1,2}})[：:]"),
     ),
     lead_speaker_patterns=(
         re.compile(
-            rf"^(?:[^，。]{{0,20}}?日，)?(?:中国)?(?:{_ROLES})(?P<name>[{_SURNAMES}]{_HAN}{{1,2}}?)(?={_ACTS})"
+            rf"^(?:[^，。]{{0,20}}?日，)?(?:中国)?(?:{_ROLES})(?P<name>[{_SURNAMES}]{_HAN}{{1,2}}?)"
+            rf"(?=(?:{_ADVERBS})?(?:{_ACTS}))"
         ),
     ),
     kind_rules=(

@@ -80,8 +80,9 @@ _LABEL_WORD = r"(?:Mc)?[A-Z][A-Z.'’-]*(?:[a-z][A-Z][A-Z.'’-]*)?"
 """A word of a speaker's label: "MR.", "EARNEST", "McDONOUGH", "LaHOOD"."""
 
 TURNS = TurnRules(
-    # "Q    Okay, Josh." (spaces, cleaned to one), rarely "Q:" or "Q."; never a word that starts with Q.
-    question=re.compile(r"^Q(?:[:.]|\s|$)"),
+    # "Q    Okay, Josh." (spaces, cleaned to one), rarely "Q:" or "Q."; never a word that starts with Q. The
+    # Spanish transcript of 18 December 2009 opens questions with "P" (pregunta) and a space.
+    question=re.compile(r"^(?:Q(?:[:.]|\s|$)|P\s)"),
     label=re.compile(r"^(?P<label>[A-Z][A-Za-z.'’ -]{1,60}?)\s*:"),
     # Capitals, words one space apart, with the odd lower-case letter of a name ("MR. McDONOUGH", "SECRETARY
     # LaHOOD"); at least three capitals in a row; each word read one way only, so a label that is no speaker's
@@ -91,7 +92,7 @@ TURNS = TurnRules(
         rf"{_LABEL_WORD}(?: {_LABEL_WORD})*"
     ),
     note=re.compile(
-        r"(?:END|\(?\d{1,2}:\d{2}\s*[AP]\.?\s?M\.?)(?:[\s.,:]+(?:[A-Z]{2,5}|\(?[Ll]ocal\)?|\d{1,2}:\d{2}\s*[AP]\.?\s?M\.?)){0,3}"
+        r"(?:END|FIN|\(?\d{1,2}:\d{2}\s*[AP]\.?\s?M\.?)(?:[\s.,:]+(?:[A-Z]{2,5}|\(?[Ll]ocal\)?|\d{1,2}:\d{2}\s*[AP]\.?\s?M\.?)){0,3}"
         r"\)?\.?(?:\s*[-_=]{5,})?|\*\s*\*\s*\*.*|#{3}"
     ),
     preamble="note",
@@ -149,6 +150,7 @@ SITE = Site(
         "MR. RHODES": "Ben Rhodes",
         "THE PRESIDENT": "Barack Obama",
         "PRESIDENT OBAMA": "Barack Obama",
+        "EL PRESIDENTE": "Barack Obama",  # the Spanish transcript of 18 December 2009 (Copenhagen)
         "THE VICE PRESIDENT": "Joe Biden",
         "VICE PRESIDENT BIDEN": "Joe Biden",
         "THE FIRST LADY": "Michelle Obama",

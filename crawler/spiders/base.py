@@ -24,9 +24,10 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.faults import fault_reason, is_challenge
-from crawler.items import PageItem
+from crawler.items import PageItem, PagePart
 from crawler.sites.base import Listing, Site
-from pipelines.normalize import canonical_url, listing_date, statement_id
+from pipelines.normalize import canonical_url, listing_date, request_url, statement_id
+from pipelines.parts import page_parts
 from statements.runs import known_statements, section_walked_at
 from statements.store import Store, StoreError
 
@@ -79,7 +80,7 @@ class StatementSpider(scrapy.Spider):
     and neighbours (the entries listed just before and after it: url, title, date).
 
     Stats: `statements/listing_pages`, `statements/listing_pages_announced`, `statements/section/<name>/links`,
-    `statements/skipped_known`, `statements/skipped_by_listing_date`, `statements/statement_pages`,
+    `statements/duplicate_links` (links to a statement this crawl already requested), `statements/skipped_known`, `statements/skipped_by_listing_date`, `statements/statement_pages`,
     `statements/soft_404_listings` (listing
     pages that are error placeholders: a section moved), `statements/http_errors` (listing or
     statement pages answered with an HTTP error status), `statements/fetch_errors` (no response at all: DNS,
@@ -120,6 +121,9 @@ class StatementSpider(scrapy.Spider):
             )
         self.listing = listing
         self.rechecked: Counter[str] = Counter()
+        self.requested: set[str] = set()
+        """Ids of the statements requested by this crawl: each canonical URL is fetched once, however many links
+        (relative, another host, http, `?from=list`, `#top`) lead to it."""
         self.walked_sections: set[str] = set()
         self._known_store: Store | None = None
 
@@ -164,9 +168,9 @@ class StatementSpider(scrapy.Spider):
         folders = sorted(
             self.site.sections, key=lambda section: len(posixpath.dirname(section.url)), reverse=True
         )
-        canonical = canonical_url(url, self.site)
+        canonical = canonical_url(url, self.site, keep_query=True)
         for section in folders:
-            folder = posixpath.dirname(canonical_url(section.url, self.site)) + "/"
+            folder = posixpath.dirname(canonical_url(section.url, self.site, keep_query=True)) + "/"
             if canonical.startswith(folder):
                 return section.name
         return "listing"
@@ -179,8 +183,9 @@ class StatementSpider(scrapy.Spider):
         return self.site.listing
 
     def listing_entries(self, response: TextResponse, listing: Listing) -> list[dict[str, Any]]:
-        """The statement links of a listing page, in page order: dicts with url (absolute), title (link text)
-        and date (the listing's date text for the entry, or None)."""
+        """The statement links of a listing page, in page order, each statement once (links compared by canonical
+        URL): dicts with url (absolute, without fragment and query parameters that do not identify the page, see
+        `request_url`), title (link text) and date (the listing's date text for the entry, or None)."""
         entries: list[dict[str, Any]] = []
         seen: set[str] = set()
         # Each link with the element whose text holds its date: its entry block, else its parent.
@@ -197,10 +202,11 @@ class StatementSpider(scrapy.Spider):
             href = link.attrib.get("href")
             if not href:
                 continue
-            url = response.urljoin(href.strip())
-            if not listing.statement_url.search(urlsplit(url).path) or url in seen:
+            url = request_url(response.urljoin(href.strip()), self.site)
+            canonical = canonical_url(url, self.site)
+            if not listing.statement_url.search(urlsplit(url).path) or canonical in seen:
                 continue
-            seen.add(url)
+            seen.add(canonical)
             date = None
             if listing.entry_date is not None:
                 match = listing.entry_date.search(" ".join(around.xpath(".//text()").getall()))
@@ -257,8 +263,10 @@ class StatementSpider(scrapy.Spider):
         entry_point = request.cb_kwargs.get("page") == 0
         if entry_point:
             what = "section entry point"
+        elif request.callback == self.parse_listing:
+            what = "listing page"
         else:
-            what = "listing page" if request.callback == self.parse_listing else "statement page"
+            what = "statement part" if request.callback == self.parse_part else "statement page"
         tries = len(request.meta.get("faults", ())) + 1
         after = f" (tried {tries} times)" if tries > 1 else ""
         if failure.check(HttpError):
@@ -369,6 +377,9 @@ class StatementSpider(scrapy.Spider):
             if self.backfill and date is not None and not self.in_range(date):
                 stats.inc_value("statements/skipped_by_listing_date")
                 continue
+            if ids[index] in self.requested:  # linked again, by this section or another
+                stats.inc_value("statements/duplicate_links")
+                continue
             if ids[index] in known:
                 if self.rechecked[section] >= self.recheck:
                     stats.inc_value("statements/skipped_known")
@@ -382,6 +393,7 @@ class StatementSpider(scrapy.Spider):
                 "listing_date": entry["date"],
                 "neighbours": neighbours,
             }
+            self.requested.add(ids[index])
             yield scrapy.Request(
                 entry["url"],
                 callback=self.parse_statement,
@@ -423,8 +435,12 @@ class StatementSpider(scrapy.Spider):
             for value in response.css(css).xpath(f"@{attribute}").getall()
             if value.strip()
         ]
-        own = canonical_url(response.url, self.site)
-        positions = [index for index, url in enumerate(candidates) if canonical_url(url, self.site) == own]
+        own = canonical_url(response.url, self.site, keep_query=True)
+        positions = [
+            index
+            for index, url in enumerate(candidates)
+            if canonical_url(url, self.site, keep_query=True) == own
+        ]
         following = candidates[positions[0] + 1 :] if positions else candidates
         if not following:
             return None
@@ -517,24 +533,81 @@ class StatementSpider(scrapy.Spider):
             self._known_store.close()
             self._known_store = None
 
-    def parse_statement(self, response: Response, hints: dict[str, Any]) -> Iterator[PageItem]:
+    def parse_statement(
+        self, response: Response, hints: dict[str, Any]
+    ) -> Iterator[PageItem | scrapy.Request]:
         """Yield the statement page as a `PageItem`: URL, status, headers, body as received, and when it was
-        fetched (the WARC-Date when replayed, else now, UTC)."""
+        fetched (the WARC-Date when replayed, else now, UTC). A page that announces further parts of its article
+        (`Site.page_parts`, `pipelines.parts`) is yielded once they are all fetched, one after another, with them
+        in `PageItem.parts`; counted in `statements/split_statements` and `statements/part_pages`."""
         self._note_recovered(response, "statement page")
         self.crawler.stats.inc_value("statements/statement_pages")
-        headers = {
-            name.decode("latin-1"): [value.decode("latin-1") for value in values]
-            for name, values in response.headers.items()
-        }
-        fetched_at = (
-            response.meta.get("fetched_at") or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-        )
-        yield PageItem(
+        item = PageItem(
             site=self.name,
             url=response.url,
             status=response.status,
-            headers=headers,
+            headers=_headers(response),
             body=response.body,
-            fetched_at=fetched_at,
+            fetched_at=_fetched_at(response),
             hints=hints,
         )
+        parts = (
+            page_parts(response.url, response.text, self.site) if isinstance(response, TextResponse) else None
+        )
+        if parts is None or parts.current != 0:
+            yield item  # one page (or a part reached on its own, which the extract pipeline rejects)
+            return
+        self.crawler.stats.inc_value("statements/split_statements")
+        yield self._part_request(item, parts.urls, 0)
+
+    def _part_request(self, item: PageItem, urls: tuple[str, ...], index: int) -> scrapy.Request:
+        # dont_filter: a part already requested by this crawl (for a recheck, say) must still come back to its
+        # statement, which is never yielded otherwise.
+        return scrapy.Request(
+            urls[index],
+            callback=self.parse_part,
+            errback=self.on_part_error,
+            cb_kwargs={"item": item, "urls": urls, "index": index},
+            priority=STATEMENT_PRIORITY + 1,
+            dont_filter=True,
+        )
+
+    def parse_part(
+        self, response: Response, item: PageItem, urls: tuple[str, ...], index: int
+    ) -> Iterator[PageItem | scrapy.Request]:
+        """Add a fetched part to its statement's page item; request the next part, or yield the item after the
+        last."""
+        self._note_recovered(response, "statement part")
+        self.crawler.stats.inc_value("statements/part_pages")
+        item.parts.append(
+            PagePart(urls[index], response.status, _headers(response), response.body, _fetched_at(response))
+        )
+        if index + 1 < len(urls):
+            yield self._part_request(item, urls, index + 1)
+        else:
+            yield item
+
+    def on_part_error(self, failure: Failure) -> Iterator[PageItem]:
+        """A part that could not be fetched: logged and counted as any failed request (`on_error`), and its
+        statement yielded with the part's fault, for the extract pipeline to drop it as incomplete (counted in
+        `statements/incomplete`): a statement is never stored short."""
+        list(self.on_error(failure))
+        request: scrapy.Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on errback failures
+        item, urls, index = (request.cb_kwargs[key] for key in ("item", "urls", "index"))
+        response = getattr(failure.value, "response", None)
+        status = response.status if response is not None else 0
+        item.parts.append(PagePart(urls[index], status, {}, b"", "", fault=fault_reason(failure)))
+        yield item
+
+
+def _headers(response: Response) -> dict[str, list[str]]:
+    """A response's headers as received, name → values."""
+    return {
+        name.decode("latin-1"): [value.decode("latin-1") for value in values]
+        for name, values in response.headers.items()
+    }
+
+
+def _fetched_at(response: Response) -> str:
+    """When a response was fetched: the WARC-Date when replayed, else now (ISO 8601, UTC)."""
+    return response.meta.get("fetched_at") or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
