@@ -31,6 +31,8 @@ class StorePipeline:
         self.flusher: task.LoopingCall | None = None
         self.store: Store | None = None
         self.crawl_id: int | None = None
+        self.saved: set[str] = set()
+        """Ids of the statements this crawl saved (new, updated or unchanged): those linked to translations."""
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -85,6 +87,7 @@ class StorePipeline:
                     f"dated {statement.date}, outside the range asked for: {item.url}", log_level="DEBUG"
                 )
         outcome = self.store.save(item, statement, utc_now())
+        self.saved.add(statement.id)
         stats.inc_value(f"statements/{outcome}")
         if statement.date is None:
             stats.inc_value("statements/dateless")
@@ -92,7 +95,7 @@ class StorePipeline:
         return item
 
     def spider_closed(self, spider: Any, reason: str) -> None:
-        """Link the crawl's statements to their translations, complete the `crawls` row (and, for a finished
+        """Link the statements the crawl saved to their translations, complete the `crawls` row (and, for a finished
         crawl, record the sections it walked to their end), close the database."""
         if self.flusher is not None and self.flusher.running:
             self.flusher.stop()
@@ -100,8 +103,8 @@ class StorePipeline:
             return
         self.store.flush()
         stats = self.crawler.stats
-        if stats.get_value("statements/new") or stats.get_value("statements/updated"):
-            link_translations(self.store, spider.name)
+        if self.saved:
+            link_translations(self.store, spider.name, self.saved)
         walked = sorted(getattr(spider, "walked_sections", ())) if reason == "finished" else []
         if walked and self.store.lost:
             logger.warning(

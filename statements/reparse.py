@@ -87,7 +87,7 @@ def reparse(
     """
     counts: Counter[str] = Counter()
     now = utc_now()
-    sites = set()
+    saved: dict[str, set[str]] = {}
     for page in stored_pages(store, site):
         try:
             statement = process_page(page)
@@ -96,9 +96,9 @@ def reparse(
             logger.warning("now rejected (%s), stored statement kept: %s", rejection, page.url)
         else:
             counts[store.save(page, statement, now, touch=False)] += 1
-            sites.add(page.site)
+            saved.setdefault(page.site, set()).add(statement.id)
         if advance is not None:
             advance(1)
-    for name in sorted(sites):
-        link_translations(store, name)
+    for name, ids in sorted(saved.items()):
+        link_translations(store, name, ids)
     return counts
