@@ -14,6 +14,8 @@ from crawler import __version__
 BOT_NAME = "ministry_statements"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+# `scrapy crawl` exits 1 when the run failed or did not finish (crawler/commands/crawl.py).
+COMMANDS_MODULE = "crawler.commands"
 
 STATEMENTS_DB = os.environ.get("STATEMENTS_DB") or "statements.db"
 REPLAY_WARC = os.environ.get("REPLAY_WARC") or None
@@ -52,6 +54,9 @@ HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
 HTTPCACHE_DIR = "httpcache"
 # A section's first listing page says how many pages follow; more than this is a broken page, not a section.
 MAX_LISTING_PAGES = 2000
+# Fewest statement pages of a run matching no template that, as more than half of its statement pages, show that
+# the site changed: the run fails (crawler.verdict).
+SITE_CHANGED_MIN_PAGES = 3
 # Stored statements wait at most this long (seconds) in a write transaction before it is committed; 0: one
 # transaction per statement (see statements.writer).
 STATEMENTS_COMMIT_SECONDS = 0.5

@@ -13,6 +13,7 @@ from scrapy.exceptions import DropItem
 from twisted.internet import task
 
 from crawler.items import PageItem
+from crawler.verdict import failed_sections
 from statements.runs import crawl_counts, finish_crawl, start_crawl, utc_now
 from statements.store import Store
 from statements.translations import link_translations
@@ -95,8 +96,9 @@ class StorePipeline:
         return item
 
     def spider_closed(self, spider: Any, reason: str) -> None:
-        """Link the statements the crawl saved to their translations, complete the `crawls` row (and, for a finished
-        crawl, record the sections it walked to their end), close the database."""
+        """Link the statements the crawl saved to their translations, complete the `crawls` row (and, for a crawl
+        that ran to its end, record the sections it walked to their end, less those of which a listing page could
+        not be read or that yielded no statement link), close the database."""
         if self.flusher is not None and self.flusher.running:
             self.flusher.stop()
         if self.store is None or self.crawl_id is None:
@@ -105,7 +107,10 @@ class StorePipeline:
         stats = self.crawler.stats
         if self.saved:
             link_translations(self.store, spider.name, self.saved)
-        walked = sorted(getattr(spider, "walked_sections", ())) if reason == "finished" else []
+        walked = []
+        if reason in ("finished", "failed"):  # ran to its end ("failed": see crawler.verdict)
+            unread = set(failed_sections(stats.get_stats()))
+            walked = sorted(set(getattr(spider, "walked_sections", ())) - unread)
         if walked and self.store.lost:
             logger.warning(
                 "%d statements could not be stored: no section is recorded as walked, so the next crawl looks"

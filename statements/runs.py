@@ -103,4 +103,5 @@ def crawl_counts(stats: dict[str, Any]) -> dict[str, Any]:
         "faults": json.dumps(_by_reason(stats, "statements/faults/"), sort_keys=True),
         "retried": json.dumps(_by_reason(stats, "statements/retried/"), sort_keys=True),
         "errors": stats.get("log_count/ERROR", 0),
+        "problems": json.dumps(stats.get("statements/problems", []), ensure_ascii=False),
     }

@@ -109,6 +109,7 @@ TABLES: dict[str, tuple[dict[str, type], dict[str, Any]]] = {
             "retried": str,
             "errors": int,
             "sections": str,
+            "problems": str,
         },
         {"pk": "id"},
     ),

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,8 +18,8 @@ import pytest
 from crawler.sites import get_site
 from pipelines.extract import extract
 from pipelines.normalize import normalize
-from tests.conftest import run_crawl
-from tests.server import Page, Site, proxy_environment, serve
+from tests.conftest import REPO, run_crawl
+from tests.server import Page, Site, free_port, proxy_environment, serve
 from tests.test_live import FAST, LISTING, STATEMENTS, build_site
 
 CHALLENGE = (
@@ -45,7 +48,8 @@ def _emptied(index: int) -> bytes:
     return page
 
 
-def _crawl(db: Path, env: dict[str, str], *args: str):
+def _crawl(db: Path, env: dict[str, str], *args: str, finish: str = "finished"):
+    """Crawl through the server; the run must end with `finish` ("failed": exit 1, see crawler.verdict)."""
     run = run_crawl(
         "fmprc_en",
         "-s",
@@ -59,8 +63,8 @@ def _crawl(db: Path, env: dict[str, str], *args: str):
         env=env,
         timeout=120,
     )
-    assert run.returncode == 0, run.stderr[-3000:]
-    assert "Traceback" not in run.stderr and "'finish_reason': 'finished'" in run.stderr
+    assert run.returncode == (0 if finish == "finished" else 1), run.stderr[-3000:]
+    assert "Traceback" not in run.stderr and f"'finish_reason': '{finish}'" in run.stderr
     return run
 
 
@@ -213,7 +217,8 @@ def test_robots_txt_is_obeyed(server, tmp_path: Path, robots: Page, obeyed: bool
     site.pages[ROBOTS] = robots
     site.pages["https://www.fmprc.gov.cn/error.htm"] = Page(b"<html><body>Error</body></html>")
     db = tmp_path / "statements.db"
-    run = _crawl(db, env)
+    # a crawl that robots.txt forbids everything fetches nothing: it has failed (crawler.verdict)
+    run = _crawl(db, env, finish="failed" if obeyed else "finished")
     stored = sqlite3.connect(db).execute("select count(*) from statements").fetchone()[0]
     faults = json.loads(sqlite3.connect(db).execute("select faults from crawls").fetchone()[0])
     if obeyed:
@@ -250,3 +255,40 @@ def test_a_robots_txt_that_cannot_be_fetched_is_one_warning_without_traceback(ca
         "robots.txt could not be fetched for <GET https://www.fmprc.gov.cn/eng/xw/zyxw/index.html>"
         " (DNS lookup failed: no results for hostname lookup: www.fmprc.gov.cn.): no rules applied"
     )
+
+
+def test_a_crawl_that_could_fetch_nothing_fails(tmp_path: Path) -> None:
+    """No network: every request goes to a proxy on a closed port of 127.0.0.1 and is refused. The crawl exited 0
+    and its `crawls` row said "finished" (issue 13, item 4); `scrapy crawl` and `statements crawl` now fail it."""
+    env = proxy_environment(f"http://127.0.0.1:{free_port()}")
+    sections = len(get_site("fmprc_en").sections)
+    settings = ["-s", f"HTTPCACHE_DIR={tmp_path / 'cache'}", *FAST]
+    db = tmp_path / "statements.db"
+    run = run_crawl("fmprc_en", "-s", f"STATEMENTS_DB={db}", *settings, env=env, timeout=120)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr and "Spider closed (failed)" in run.stderr
+    problem = f"no listing page could be read ({sections} requests failed)"
+    assert [line.split(" ERROR: ")[1] for line in run.stderr.splitlines() if " ERROR: " in line] == [
+        f"fmprc_en: {problem}"
+    ]
+    row = (
+        sqlite3.connect(db)
+        .execute("select finish_reason, problems, listing_pages, fetch_errors, faults, errors from crawls")
+        .fetchone()
+    )
+    assert row == ("failed", json.dumps([problem]), 0, sections, json.dumps({"connection": sections}), 1)
+    scheduled = subprocess.run(
+        [sys.executable, "-m", "statements.cli", "crawl", "fmprc_en", "--db", str(db), *settings],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **env},
+    )
+    assert scheduled.returncode == 1
+    assert scheduled.stderr.strip().splitlines()[-1] == f"fmprc_en: {problem}"
+    assert sqlite3.connect(db).execute("select finish_reason from crawls order by id").fetchall() == [
+        ("failed",),
+        ("failed",),
+    ]

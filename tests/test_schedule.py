@@ -29,6 +29,20 @@ def test_judge_reports_what_a_scheduled_run_must_fail_on() -> None:
     assert judge(offline, {}) == ["fmprc_en: no listing page could be read (9 requests failed)"]
     killed = CrawlResult("fmprc_zh", {"finish_reason": "shutdown", "statements/listing_pages": 3})
     assert judge(killed, {}) == ["fmprc_zh: the crawl ended with 'shutdown', not 'finished'"]
+    # the spider's own verdict, as it recorded it (crawler.verdict)
+    failed = CrawlResult(
+        "fmprc_en",
+        {
+            "finish_reason": "failed",
+            "statements/listing_pages": 1,
+            "statements/problems": [
+                "1 listing pages could not be read (see the warnings); not walked to the end: x"
+            ],
+        },
+    )
+    assert judge(failed, {}) == [
+        "fmprc_en: 1 listing pages could not be read (see the warnings); not walked to the end: x"
+    ]
     broken = CrawlResult("fmprc_zh", error="-a sinc is unknown")
     assert judge(broken, {"x": 1}) == ["fmprc_zh: could not start: -a sinc is unknown"]
 
