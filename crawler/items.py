@@ -146,6 +146,8 @@ class PageItem:
             None) and neighbours (the adjacent listing entries: url, title, date).
         extracted: set by the extract pipeline.
         statement: set by the normalize pipeline.
+        rejected: the reason a pipeline rejected the page as not a statement ("no-template", "soft-404", …), or
+            None.
 
     Its repr shows only site, URL, status and fetch time: Scrapy logs dropped items with their repr.
     """
@@ -159,3 +161,4 @@ class PageItem:
     hints: dict[str, Any] = field(default_factory=dict, repr=False)
     extracted: Extracted | None = field(default=None, repr=False)
     statement: Statement | None = field(default=None, repr=False)
+    rejected: str | None = field(default=None, repr=False)

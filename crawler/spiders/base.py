@@ -25,6 +25,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.faults import fault_reason, is_challenge
+from crawler.httpcache import page_accepted, page_rejected
 from crawler.items import PageItem
 from crawler.sites.base import Listing, Site
 from crawler.verdict import SITE_CHANGED_MIN_PAGES, run_problems
@@ -355,20 +356,24 @@ class StatementSpider(scrapy.Spider):
         """
         self._note_recovered(response, "listing page")
         failed = f"statements/section/{section}/failed_listings"
+        send = self.crawler.signals.send_catch_log
         if not isinstance(response, TextResponse):
             self.crawler.stats.inc_value(failed)
+            send(page_rejected, response=response, reason="not text")
             logger.warning("listing %s is not a text response: skipped", response.url)
             return
         listing = self.listing_rules(section)
         if is_challenge(response.body, response.status):
             self.crawler.stats.inc_value("statements/faults/challenge")
             self.crawler.stats.inc_value(failed)
+            send(page_rejected, response=response, reason="challenge")
             logger.warning("listing page answered with a bot challenge: %s", response.url)
             if response.request is not None:
                 yield from self._after_failed_listing(response.request)
             return
         placeholder = self.soft_404(response)
         if placeholder is not None:
+            send(page_rejected, response=response, reason="soft-404")
             self.crawler.stats.inc_value("statements/soft_404_listings")
             if page > 0:  # a section's first page as a placeholder is a section gone; a later one, a gap
                 self.crawler.stats.inc_value(failed)
@@ -383,7 +388,10 @@ class StatementSpider(scrapy.Spider):
                 stats.inc_value("statements/listing_pages_announced", pages)
         entries = self.listing_entries(response, listing)
         stats.inc_value(f"statements/section/{section}/links", len(entries))
-        if not entries:
+        if entries:
+            send(page_accepted, response=response)
+        else:
+            send(page_rejected, response=response, reason="no statement link")
             logger.warning("listing %s holds no statement link", response.url)
         ids = [statement_id(canonical_url(entry["url"], self.site)) for entry in entries]
         known = self.known_statements(ids)
