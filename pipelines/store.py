@@ -20,6 +20,10 @@ from statements.translations import link_translations
 
 logger = logging.getLogger(__name__)
 
+KEEP_REJECTED = frozenset({"no-template"})
+"""Rejection reasons whose pages are kept (without a statement): a page of no template may be a statement the site
+module cannot read any more; challenges, placeholders and empty bodies are not worth keeping."""
+
 
 class StorePipeline:
     """Item pipeline: writes each statement (with its page) to the database named by the `STATEMENTS_DB` setting,
@@ -35,6 +39,7 @@ class StorePipeline:
         self.saved: set[str] = set()
         """Ids of the statements this crawl saved (new, updated or unchanged): those linked to translations."""
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -94,6 +99,16 @@ class StorePipeline:
             stats.inc_value("statements/dateless")
             logger.warning("no date found or inferred for %s", item.url)
         return item
+
+    def item_dropped(self, item: Any, response: Any = None, exception: Any = None) -> None:
+        """Signal handler: keep the page of a statement page that matched no template of the site module
+        (`KEEP_REJECTED`), so that `statements reparse` reads it once the module is fixed (see
+        `crawler.verdict`: when most pages of a run match none, the site has changed); counted as
+        `statements/kept_pages`."""
+        if not isinstance(item, PageItem) or item.rejected not in KEEP_REJECTED or self.store is None:
+            return
+        if self.store.keep_rejected(item, item.rejected):
+            self.crawler.stats.inc_value("statements/kept_pages")
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         """Link the statements the crawl saved to their translations, complete the `crawls` row (and, for a crawl
