@@ -493,22 +493,24 @@ class StatementSpider(scrapy.Spider):
 
     def request_scheduled(self, request: scrapy.Request, spider: scrapy.Spider | None = None) -> None:
         """Signal handler: count and log once a redirect to a domain the site does not declare, which Scrapy's
-        offsite middleware drops without a word (offsite-redirect)."""
+        offsite middleware drops without a word (offsite-redirect); a listing page's fails its section."""
         origin = (request.meta.get("redirect_urls") or [None])[0]
         if origin is not None and not self._allowed(request.url):
             self.crawler.stats.inc_value("statements/faults/offsite-redirect")
+            self._listing_failed(request)
             logger.warning(
                 "%s redirects off the site, to %s (offsite-redirect): dropped", origin, request.url
             )
 
     def request_dropped(self, request: scrapy.Request, spider: scrapy.Spider | None = None) -> None:
         """Signal handler: count and log once a redirect back to a URL already requested, which Scrapy's
-        duplicate filter drops (redirect-loop). Other dropped requests (statements listed twice) are expected
-        and stay silent."""
+        duplicate filter drops (redirect-loop); a listing page's fails its section. Other dropped requests
+        (statements listed twice) are expected and stay silent."""
         origin = (request.meta.get("redirect_urls") or [None])[0]
         if origin is None or not self._allowed(request.url):
             return
         self.crawler.stats.inc_value("statements/faults/redirect-loop")
+        self._listing_failed(request)
         logger.warning("%s redirects to %s, already requested (redirect-loop): dropped", origin, request.url)
 
     @property
