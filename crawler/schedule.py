@@ -101,7 +101,9 @@ def judge(result: CrawlResult, before: dict[str, int]) -> list[str]:
     verdict = recorded if recorded is not None else run_problems(stats)
     problems += [f"{result.site}: {problem}" for problem in verdict]
     for section, links in sorted(before.items()):
-        if links and f"statements/section/{section}/links" not in stats:
+        read = f"statements/section/{section}/links" in stats
+        failed = stats.get(f"statements/section/{section}/failed_listings")  # in the verdict already
+        if links and not read and not failed:
             problems.append(f"{result.site}: section {section} yielded no statement link ({links} last time)")
     return problems
 
