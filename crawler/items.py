@@ -178,6 +178,8 @@ class PageItem:
         extracted: set by the extract pipeline.
         statement: set by the normalize pipeline.
         parts: the further parts of an article split over several pages, in order (empty for one page).
+        rejected: the reason a pipeline rejected the page as not a statement ("no-template", "soft-404", …), or
+            None.
 
     Its repr shows only site, URL, status and fetch time: Scrapy logs dropped items with their repr.
     """
@@ -192,3 +194,4 @@ class PageItem:
     extracted: Extracted | None = field(default=None, repr=False)
     statement: Statement | None = field(default=None, repr=False)
     parts: list[PagePart] = field(default_factory=list, repr=False)
+    rejected: str | None = field(default=None, repr=False)

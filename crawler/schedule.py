@@ -1,9 +1,10 @@
 """Scheduled runs: several spiders one after the other in one process, with a verdict for cron.
 
 `run_crawls` runs the spiders in turn (never two at once against the same ministry) through Scrapy's
-CrawlerRunner, then judges each run: a spider that could not start or did not finish, a run where no listing page
-could be read while requests failed, or a section that yielded statement links in the spider's previous finished
-run and yields none now, is a problem. `statements crawl` prints one line per problem and exits 1.
+CrawlerRunner, then judges each run: a spider that could not start or did not run to its end, a run the spider
+judged failed (`crawler.verdict`: nothing fetched, a listing page that could not be read, a site that changed), or
+a section that yielded statement links in the spider's previous finished run and was not read now, is a problem.
+`statements crawl` prints one line per problem and exits 1.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crawler.sites import get_site
+from crawler.verdict import run_problems
 from statements.store import Store, StoreError
 
 
@@ -85,19 +87,23 @@ def previous_sections(db_path: str, site: str, before: int | None = None) -> dic
 
 
 def judge(result: CrawlResult, before: dict[str, int]) -> list[str]:
-    """The problems of a run, given the statement links per section of the previous finished run."""
+    """The problems of a run: the spider's verdict (`crawler.verdict`, as the run recorded it, else judged from
+    its stats), a run that did not run to its end, and sections that yielded statement links in the previous
+    finished run (`before`: links per section) and were not read in this one."""
     if result.error is not None:
         return [f"{result.site}: could not start: {result.error}"]
     stats = result.stats
     problems = []
     reason = stats.get("finish_reason")
-    if reason != "finished":
+    if reason not in ("finished", "failed"):
         problems.append(f"{result.site}: the crawl ended with {reason!r}, not 'finished'")
-    failed = stats.get("statements/fetch_errors", 0) + stats.get("statements/http_errors", 0)
-    if not stats.get("statements/listing_pages") and failed:
-        problems.append(f"{result.site}: no listing page could be read ({failed} requests failed)")
+    recorded = stats.get("statements/problems")
+    verdict = recorded if recorded is not None else run_problems(stats)
+    problems += [f"{result.site}: {problem}" for problem in verdict]
     for section, links in sorted(before.items()):
-        if links and not stats.get(f"statements/section/{section}/links"):
+        read = f"statements/section/{section}/links" in stats
+        failed = stats.get(f"statements/section/{section}/failed_listings")  # in the verdict already
+        if links and not read and not failed:
             problems.append(f"{result.site}: section {section} yielded no statement link ({links} last time)")
     return problems
 

@@ -14,6 +14,8 @@ from crawler import __version__
 BOT_NAME = "ministry_statements"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+# `scrapy crawl` exits 1 when the run failed or did not finish (crawler/commands/crawl.py).
+COMMANDS_MODULE = "crawler.commands"
 
 STATEMENTS_DB = os.environ.get("STATEMENTS_DB") or "statements.db"
 REPLAY_WARC = os.environ.get("REPLAY_WARC") or None
@@ -47,11 +49,16 @@ COOKIES_ENABLED = False
 # Conditional GET: Scrapy's HTTP cache with the RFC 2616 policy stores each response with its validators
 # (ETag, Last-Modified) and revalidates it on the next fetch; a 304 is served from the cache and counts as
 # unchanged. Listing requests ask for revalidation every time (Cache-Control: max-age=0). Off in replay mode.
+# crawler/httpcache.py keeps only responses the crawl accepted and never serves a stale copy for a failed fetch.
 HTTPCACHE_ENABLED = True
-HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
+HTTPCACHE_POLICY = "crawler.httpcache.FailureIsNotStalePolicy"
+HTTPCACHE_STORAGE = "crawler.httpcache.FilesystemCacheStorage"
 HTTPCACHE_DIR = "httpcache"
 # A section's first listing page says how many pages follow; more than this is a broken page, not a section.
 MAX_LISTING_PAGES = 2000
+# Fewest statement pages of a run matching no template that, as more than half of its statement pages, show that
+# the site changed: the run fails (crawler.verdict).
+SITE_CHANGED_MIN_PAGES = 3
 # Stored statements wait at most this long (seconds) in a write transaction before it is committed; 0: one
 # transaction per statement (see statements.writer).
 STATEMENTS_COMMIT_SECONDS = 0.5
@@ -59,6 +66,9 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's HTTP cache middleware, storing only what the spider and the item pipelines accepted.
+    "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
+    "crawler.httpcache.AcceptedOnlyCacheMiddleware": 900,
     # Scrapy's retry middleware, which also notes in the retried request what each retry was for.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.FaultRetryMiddleware": 550,

@@ -506,9 +506,10 @@ def extract(page: PageItem, site: Site) -> Extracted:
 
 
 def reject(item: PageItem, rejection: NotAStatement, stats: StatsCollector | None) -> NoReturn:
-    """Drop a page that is not a statement: count it in the crawl stats as `statements/rejected/<reason>` and raise
-    DropItem, which Scrapy logs once at WARNING ("Dropped: not a statement (reason: detail): URL"), so that later
-    item pipelines never see it."""
+    """Drop a page that is not a statement: note the reason in `item.rejected`, count it in the crawl stats as
+    `statements/rejected/<reason>` and raise DropItem, which Scrapy logs once at WARNING ("Dropped: not a statement
+    (reason: detail): URL"), so that later item pipelines never see it."""
+    item.rejected = rejection.reason
     if stats is not None:
         stats.inc_value(f"statements/rejected/{rejection.reason}")
     raise DropItem(f"not a statement ({rejection}): {item.url}")

@@ -13,11 +13,16 @@ from scrapy.exceptions import DropItem
 from twisted.internet import task
 
 from crawler.items import PageItem
+from crawler.verdict import failed_sections
 from statements.runs import crawl_counts, finish_crawl, start_crawl, utc_now
 from statements.store import Store
 from statements.translations import link_translations
 
 logger = logging.getLogger(__name__)
+
+KEEP_REJECTED = frozenset({"no-template"})
+"""Rejection reasons whose pages are kept (without a statement): a page of no template may be a statement the site
+module cannot read any more; challenges, placeholders and empty bodies are not worth keeping."""
 
 
 class StorePipeline:
@@ -31,7 +36,10 @@ class StorePipeline:
         self.flusher: task.LoopingCall | None = None
         self.store: Store | None = None
         self.crawl_id: int | None = None
+        self.saved: set[str] = set()
+        """Ids of the statements this crawl saved (new, updated or unchanged): those linked to translations."""
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -85,24 +93,39 @@ class StorePipeline:
                     f"dated {statement.date}, outside the range asked for: {item.url}", log_level="DEBUG"
                 )
         outcome = self.store.save(item, statement, utc_now())
+        self.saved.add(statement.id)
         stats.inc_value(f"statements/{outcome}")
         if statement.date is None:
             stats.inc_value("statements/dateless")
             logger.warning("no date found or inferred for %s", item.url)
         return item
 
+    def item_dropped(self, item: Any, response: Any = None, exception: Any = None) -> None:
+        """Signal handler: keep the page of a statement page that matched no template of the site module
+        (`KEEP_REJECTED`), so that `statements reparse` reads it once the module is fixed (see
+        `crawler.verdict`: when most pages of a run match none, the site has changed); counted as
+        `statements/kept_pages`."""
+        if not isinstance(item, PageItem) or item.rejected not in KEEP_REJECTED or self.store is None:
+            return
+        if self.store.keep_rejected(item, item.rejected):
+            self.crawler.stats.inc_value("statements/kept_pages")
+
     def spider_closed(self, spider: Any, reason: str) -> None:
-        """Link the crawl's statements to their translations, complete the `crawls` row (and, for a finished
-        crawl, record the sections it walked to their end), close the database."""
+        """Link the statements the crawl saved to their translations, complete the `crawls` row (and, for a crawl
+        that ran to its end, record the sections it walked to their end, less those of which a listing page could
+        not be read or that yielded no statement link), close the database."""
         if self.flusher is not None and self.flusher.running:
             self.flusher.stop()
         if self.store is None or self.crawl_id is None:
             return
         self.store.flush()
         stats = self.crawler.stats
-        if stats.get_value("statements/new") or stats.get_value("statements/updated"):
-            link_translations(self.store, spider.name)
-        walked = sorted(getattr(spider, "walked_sections", ())) if reason == "finished" else []
+        if self.saved:
+            link_translations(self.store, spider.name, self.saved)
+        walked = []
+        if reason in ("finished", "failed"):  # ran to its end ("failed": see crawler.verdict)
+            unread = set(failed_sections(stats.get_stats()))
+            walked = sorted(set(getattr(spider, "walked_sections", ())) - unread)
         incomplete = stats.get_value("statements/incomplete", 0)
         if walked and (self.store.lost or incomplete):
             logger.warning(

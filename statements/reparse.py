@@ -4,7 +4,9 @@ A better cleaner, date rule or segmenter then reaches every statement already st
 pages is rebuilt from the stored bytes of all its parts (`pipelines.parts`). Statements whose text
 changes get a new version (the previous text goes to `statement_versions`); metadata (date, kind, speakers)
 and turns are refreshed; `last_seen_at` is left as it was, since nothing was seen again. A page that the
-pipelines now reject leaves its stored statement as it is and is counted.
+pipelines now reject leaves its stored statement as it is and is counted. Pages kept without a statement (they
+matched no template of their site module: `pages.rejected_reason`) become statements once the module reads them,
+counted as new.
 """
 
 from __future__ import annotations
@@ -99,7 +101,8 @@ def stored_pages(store: Store, site: str | None = None) -> Iterator[PageItem]:
 def reparse(
     store: Store, site: str | None = None, advance: Callable[[int], None] | None = None
 ) -> Counter[str]:
-    """Re-run extract, normalize and segment over the stored pages and save what comes out.
+    """Re-run extract, normalize and segment over the stored pages, those kept without a statement included, and
+    save what comes out.
 
     Args:
         store: a writable database.
@@ -111,18 +114,29 @@ def reparse(
     """
     counts: Counter[str] = Counter()
     now = utc_now()
-    sites = set()
+    saved: dict[str, set[str]] = {}
     for page in stored_pages(store, site):
         try:
             statement = process_page(page)
         except NotAStatement as rejection:
             counts[f"rejected/{rejection.reason}"] += 1
-            logger.warning("now rejected (%s), stored statement kept: %s", rejection, page.url)
+            kept = store.db.execute(
+                "select statement_id, rejected_reason from pages where url = ?", [page.url]
+            ).fetchone()
+            if kept is not None and kept[0] is None:
+                if kept[1] != rejection.reason:
+                    with store.transaction() as db:
+                        db.execute(
+                            "update pages set rejected_reason = ? where url = ?", [rejection.reason, page.url]
+                        )
+                logger.warning("still not a statement (%s), page kept: %s", rejection, page.url)
+            else:
+                logger.warning("now rejected (%s), stored statement kept: %s", rejection, page.url)
         else:
             counts[store.save(page, statement, now, touch=False)] += 1
-            sites.add(page.site)
+            saved.setdefault(page.site, set()).add(statement.id)
         if advance is not None:
             advance(1)
-    for name in sorted(sites):
-        link_translations(store, name)
+    for name, ids in sorted(saved.items()):
+        link_translations(store, name, ids)
     return counts

@@ -104,4 +104,5 @@ def crawl_counts(stats: dict[str, Any]) -> dict[str, Any]:
         "retried": json.dumps(_by_reason(stats, "statements/retried/"), sort_keys=True),
         "errors": stats.get("log_count/ERROR", 0),
         "incomplete": stats.get("statements/incomplete", 0),
+        "problems": json.dumps(stats.get("statements/problems", []), ensure_ascii=False),
     }

@@ -2,7 +2,9 @@
 
 Tables (see DESIGN.md): `statements` (one row per canonical URL, `id` derived from it), `statement_versions`
 (earlier texts of statements whose content hash changed), `pages` (the recorded bytes, zlib-compressed, with
-status, headers, the encoding chosen and the listing hints, so `statements reparse` can rebuild everything),
+status, headers, the encoding chosen and the listing hints, so `statements reparse` can rebuild everything; a
+statement page that matched no template of its site module is kept too, with `statement_id` NULL and
+`rejected_reason` "no-template", for a reparse once the module is fixed),
 `crawls` (one row per run, with counts), `sections` (where incremental crawls may stop), `turns`, `translations`,
 and the FTS5 table `statements_fts` over title and body (porter stemming), which `sqlite-utils search` and
 Datasette use as is. Chinese statements are also indexed in `statements_fts_zh`, as character bigrams (see
@@ -77,6 +79,7 @@ TABLES: dict[str, tuple[dict[str, type], dict[str, Any]]] = {
             "hints": str,
             "translations": str,
             "part_of": str,
+            "rejected_reason": str,
         },
         {"pk": "url", "foreign_keys": [("statement_id", "statements", "id")]},
     ),
@@ -113,6 +116,7 @@ TABLES: dict[str, tuple[dict[str, type], dict[str, Any]]] = {
             "errors": int,
             "sections": str,
             "incomplete": int,
+            "problems": str,
         },
         {"pk": "id"},
     ),

@@ -159,6 +159,10 @@ class Store:
         """
         self.writer.flush()
 
+    def keep_rejected(self, page: PageItem, reason: str) -> bool:
+        """Keep a rejected statement page without a statement (see `BatchWriter.keep_rejected`)."""
+        return self.writer.keep_rejected(page, reason)
+
     def save(self, page: PageItem, statement: Statement, seen_at: str, touch: bool = True) -> str:
         """Upsert a statement and its page (see `BatchWriter.save`); returns "new", "updated" or "unchanged"."""
         return self.writer.save(page, statement, seen_at, touch)

@@ -25,7 +25,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from crawler.sites import get_site
 from crawler.sites.base import Site
@@ -38,6 +40,9 @@ logger = logging.getLogger(__name__)
 MAX_DOCUMENT_GAP = 5000
 """Largest difference of document numbers accepted for a document-number match (a day's documents span ~400)."""
 LINKED_KINDS = ("press_conference", "remarks")
+PAGE_LINK_DAYS = 7
+"""A page that links its translation is looked for, from the translation, among the pages dated within this many
+days of it: China's MFA publishes a translation the same day or the next; a week leaves room."""
 
 
 @dataclass
@@ -54,71 +59,148 @@ class _Candidate:
         return self.speakers is None or other.speakers is None or self.speakers == other.speakers
 
 
-def _candidates(store: Store, site: Site) -> list[_Candidate]:
-    linked = {row[0] for row in store.db.execute("select statement_id from translations")}
-    rows = store.db.execute(
-        f"select id, url, date, date_source, kind, speakers from statements where site = ?"
-        f" and kind in ({', '.join('?' * len(LINKED_KINDS))})",
-        [site.name, *LINKED_KINDS],
+_UNLINKED = "not exists (select 1 from translations t where t.statement_id = s.id)"
+_CHUNK = 500
+
+
+def _chunks(values: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def _marks(values: list[Any]) -> str:
+    return ", ".join("?" * len(values))
+
+
+def _candidate(site: Site, row: tuple[Any, ...]) -> _Candidate:
+    sid, url, date, date_source, kind, speakers = row
+    match = site.doc_id.search(url) if site.doc_id else None
+    names: frozenset[str] | None = frozenset(
+        site.speaker_names.get(name, name) for name in json.loads(speakers or "[]")
     )
-    candidates = []
-    for statement_id, url, date, date_source, kind, speakers in rows:
-        if statement_id in linked:
-            continue
-        match = site.doc_id.search(url) if site.doc_id else None
-        names: frozenset[str] | None = frozenset(
-            site.speaker_names.get(name, name) for name in json.loads(speakers or "[]")
-        )
-        if names and any(has_cjk(name) for name in names):
-            names = None
-        candidates.append(
-            _Candidate(
-                statement_id,
-                dt.date.fromisoformat(date) if date else None,
-                date_source,
-                kind,
-                names,
-                int(match.group(1)) if match else None,
+    if names and any(has_cjk(name) for name in names):
+        names = None
+    return _Candidate(
+        sid,
+        dt.date.fromisoformat(date) if date else None,
+        date_source,
+        kind,
+        names,
+        int(match.group(1)) if match else None,
+    )
+
+
+_COLUMNS = "s.id, s.url, s.date, s.date_source, s.kind, s.speakers"
+
+
+def _saved(store: Store, site: Site, ids: list[str] | None) -> list[_Candidate]:
+    """The statements of `site` among `ids` (None: all of the site) that are linked to no translation, in rowid
+    (date) order."""
+    if ids is None:
+        rows = store.db.execute(
+            f"select s.rowid, {_COLUMNS} from statements s where s.site = ? and {_UNLINKED}", [site.name]
+        ).fetchall()
+    else:
+        rows = [
+            row
+            for chunk in _chunks(sorted(set(ids)))
+            for row in store.db.execute(
+                f"select s.rowid, {_COLUMNS} from statements s where s.id in ({_marks(chunk)}) and s.site = ?"
+                f" and {_UNLINKED}",
+                [*chunk, site.name],
             )
+        ]
+    return [_candidate(site, row[1:]) for row in sorted(rows)]
+
+
+def _near(
+    store: Store, site: Site, dates: set[dt.date], days: int, kinds: tuple[str, ...]
+) -> list[_Candidate]:
+    """The unlinked statements of `site` dated within `days` of one of `dates`, or not dated at all, of one of
+    `kinds` (all kinds when empty), in rowid order: looked up in the (site, date) index."""
+    wanted = sorted(
+        {(day + dt.timedelta(days=shift)).isoformat() for day in dates for shift in range(-days, days + 1)}
+    )
+    kind_filter = f" and s.kind in ({_marks(list(kinds))})" if kinds else ""
+    rows = [
+        row
+        for chunk in _chunks(wanted)
+        for row in store.db.execute(
+            f"select s.rowid, {_COLUMNS} from statements s where s.site = ? and s.date in ({_marks(chunk)})"
+            f"{kind_filter} and {_UNLINKED}",
+            [site.name, *chunk, *kinds],
         )
-    return candidates
-
-
-def _page_links(store: Store, site: Site, other: Site) -> list[tuple[str, str]]:
-    """(statement id, translation's statement id) for each stored page of `site` that links its translation on
-    `other` where that translation is stored too and the pair is not linked yet."""
-    rows = store.db.execute(
-        "select p.statement_id, p.translations from pages p where p.site = ? and p.translations like '{\"%'"
-        " and not exists (select 1 from translations t where t.statement_id = p.statement_id)",
-        [site.name],
+    ]
+    rows += store.db.execute(
+        f"select s.rowid, {_COLUMNS} from statements s where s.site = ? and s.date is null{kind_filter}"
+        f" and {_UNLINKED}",
+        [site.name, *kinds],
     ).fetchall()
+    return [_candidate(site, row[1:]) for row in sorted(set(rows))]
+
+
+def _declared(store: Store, ids: list[str], other: Site) -> list[tuple[str, str]]:
+    """(statement id, translation's statement id) for each stored page of the statements `ids` that links its
+    translation on `other`."""
     links = []
-    for mine, declared in rows:
-        url = json.loads(declared).get(other.language)
-        if not url:
-            continue
-        twin = statement_id(canonical_url(url, other))
-        if store.db.execute("select 1 from statements where id = ?", [twin]).fetchone():
-            links.append((mine, twin))
+    for chunk in _chunks(ids):
+        for mine, declared in store.db.execute(
+            f"select statement_id, translations from pages where statement_id in ({_marks(chunk)})"
+            " and translations like '{\"%'",
+            chunk,
+        ):
+            url = json.loads(declared).get(other.language)
+            if url:
+                links.append((mine, statement_id(canonical_url(url, other))))
     return links
 
 
-def link_translations(store: Store, site_name: str) -> int:
-    """Link the statements of `site_name` to their translations on each of its `translation_sites`, in the
+def _page_links(store: Store, site: Site, other: Site, saved: list[_Candidate]) -> list[tuple[str, str]]:
+    """(statement id, translation's statement id) of the pairs the pages declare, where one of the two is among
+    the `saved` statements of `site`, the other stored too, and the `saved` one not linked yet: the saved pages'
+    own links, and the links of pages of `other` dated within `PAGE_LINK_DAYS` of a saved statement."""
+    saved_ids = {candidate.id for candidate in saved}
+    links = []
+    for mine, twin in _declared(store, sorted(saved_ids), other):
+        if store.db.execute("select 1 from statements where id = ?", [twin]).fetchone():
+            links.append((mine, twin))
+    dates = {candidate.date for candidate in saved if candidate.date is not None}
+    near = [candidate.id for candidate in _near(store, other, dates, PAGE_LINK_DAYS, ())]
+    links += [(mine, theirs) for theirs, mine in _declared(store, near, site) if mine in saved_ids]
+    return links
+
+
+def link_translations(store: Store, site_name: str, ids: Iterable[str] | None = None) -> int:
+    """Link statements of `site_name` to their translations on each of its `translation_sites`, in the
     `translations` table (both directions), and give matched statements with inferred dates their twin's date.
+
+    Only the statements `ids` (those a crawl or reparse saved) are linked, each to a twin found by indexed
+    lookups: its page's link, pages of the other site dated within `PAGE_LINK_DAYS` that link it, and
+    statements of the other site dated within a day or not dated (for same-day and document-number matches).
+    The work is that of the statements saved, whatever the size of the archive (a run that stores 3 statements
+    into one of 200,000: benchmarks/translations.py). A statement with no date at all is matched by its dated
+    twin's lookup, when the twin is saved after it, or by page links. `ids` None links every statement of the
+    site (a scan: for a database filled by other means).
 
     Returns:
         The number of new pairs.
     """
     site = get_site(site_name)
+    wanted = None if ids is None else list(ids)
     pairs = 0
     for other_name in site.translation_sites:
         other = get_site(other_name)
-        linked = _page_links(store, site, other) + [(b, a) for a, b in _page_links(store, other, site)]
-        linked = list(dict.fromkeys(pair if pair[0] < pair[1] else (pair[1], pair[0]) for pair in linked))
+        saved = _saved(store, site, wanted)
+        linked = list(
+            dict.fromkeys(
+                pair if pair[0] < pair[1] else (pair[1], pair[0])
+                for pair in _page_links(store, site, other, saved)
+            )
+        )
         linked_ids = {statement for pair in linked for statement in pair}
-        ours = [c for c in _candidates(store, site) if c.id not in linked_ids]
-        theirs = [c for c in _candidates(store, other) if c.id not in linked_ids]
+        ours = [c for c in saved if c.id not in linked_ids and c.kind in LINKED_KINDS]
+        dates = {c.date for c in ours if c.date is not None}
+        theirs = [c for c in _near(store, other, dates, 1, LINKED_KINDS) if c.id not in linked_ids]
         found: list[tuple[_Candidate, _Candidate, str]] = []
         by_day: dict[tuple[str, dt.date | None], _Candidate] = {
             (c.kind, c.date): c for c in theirs if c.date_source == "title" and c.date is not None

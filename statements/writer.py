@@ -326,6 +326,22 @@ class BatchWriter:
             self._save_turns(statement)
         return outcome
 
+    def keep_rejected(self, page: PageItem, reason: str) -> bool:
+        """Keep the page of a statement page the pipelines rejected (`reason`: "no-template"), without a statement:
+        a `pages` row with `statement_id` NULL and `rejected_reason`, that `statements reparse` turns into a
+        statement once the site module reads it. Committed at once (with the batch of saves still open).
+
+        Returns:
+            Whether it was kept: a URL whose page belongs to a stored statement keeps that page (a refetch that
+            fails never replaces what a statement was read from).
+        """
+        with self.store.transaction() as db:
+            owner = db.execute("select statement_id from pages where url = ?", [page.url]).fetchone()
+            if owner is not None and owner[0] is not None:
+                return False
+            self._insert("pages", {**self._page_row(page, None), "rejected_reason": reason}, replace=True)
+        return True
+
     def free_rowid(self, wanted: int) -> int:
         """`wanted`, or the next rowid of the same day that no statement has."""
         rowid = wanted
@@ -334,11 +350,11 @@ class BatchWriter:
         return rowid
 
     @staticmethod
-    def _page_row(page: PageItem, statement: Statement) -> dict[str, Any]:
+    def _page_row(page: PageItem, statement: Statement | None) -> dict[str, Any]:
         extracted = page.extracted
         return {
             "url": page.url,
-            "statement_id": statement.id,
+            "statement_id": statement.id if statement is not None else None,
             "site": page.site,
             "status": page.status,
             "headers": json.dumps(page.headers, ensure_ascii=False),

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,9 +18,9 @@ import pytest
 from crawler.sites import get_site
 from pipelines.extract import extract
 from pipelines.normalize import normalize
-from tests.conftest import run_crawl
-from tests.server import Page, Site, proxy_environment, serve
-from tests.test_live import FAST, LISTING, STATEMENTS, build_site
+from tests.conftest import REPO, run_crawl
+from tests.server import Page, Site, free_port, proxy_environment, serve
+from tests.test_live import FAST, LISTING, STATEMENTS, TEMPLATE, build_site
 
 CHALLENGE = (
     b'<html><head><script>document.cookie="__jsl_clearance=1612345678.9|0|abc;path=/";'
@@ -45,7 +48,13 @@ def _emptied(index: int) -> bytes:
     return page
 
 
-def _crawl(db: Path, env: dict[str, str], *args: str):
+def _listing_page() -> bytes:
+    """The recorded listing page of the section, a page of no statement template."""
+    return TEMPLATE.encode("utf-8")
+
+
+def _crawl(db: Path, env: dict[str, str], *args: str, finish: str = "finished"):
+    """Crawl through the server; the run must end with `finish` ("failed": exit 1, see crawler.verdict)."""
     run = run_crawl(
         "fmprc_en",
         "-s",
@@ -59,8 +68,8 @@ def _crawl(db: Path, env: dict[str, str], *args: str):
         env=env,
         timeout=120,
     )
-    assert run.returncode == 0, run.stderr[-3000:]
-    assert "Traceback" not in run.stderr and "'finish_reason': 'finished'" in run.stderr
+    assert run.returncode == (0 if finish == "finished" else 1), run.stderr[-3000:]
+    assert "Traceback" not in run.stderr and f"'finish_reason': '{finish}'" in run.stderr
     return run
 
 
@@ -213,7 +222,8 @@ def test_robots_txt_is_obeyed(server, tmp_path: Path, robots: Page, obeyed: bool
     site.pages[ROBOTS] = robots
     site.pages["https://www.fmprc.gov.cn/error.htm"] = Page(b"<html><body>Error</body></html>")
     db = tmp_path / "statements.db"
-    run = _crawl(db, env)
+    # a crawl that robots.txt forbids everything fetches nothing: it has failed (crawler.verdict)
+    run = _crawl(db, env, finish="failed" if obeyed else "finished")
     stored = sqlite3.connect(db).execute("select count(*) from statements").fetchone()[0]
     faults = json.loads(sqlite3.connect(db).execute("select faults from crawls").fetchone()[0])
     if obeyed:
@@ -250,3 +260,159 @@ def test_a_robots_txt_that_cannot_be_fetched_is_one_warning_without_traceback(ca
         "robots.txt could not be fetched for <GET https://www.fmprc.gov.cn/eng/xw/zyxw/index.html>"
         " (DNS lookup failed: no results for hostname lookup: www.fmprc.gov.cn.): no rules applied"
     )
+
+
+def test_a_crawl_that_could_fetch_nothing_fails(tmp_path: Path) -> None:
+    """No network: every request goes to a proxy on a closed port of 127.0.0.1 and is refused. The crawl exited 0
+    and its `crawls` row said "finished" (issue 13, item 4); `scrapy crawl` and `statements crawl` now fail it."""
+    env = proxy_environment(f"http://127.0.0.1:{free_port()}")
+    sections = len(get_site("fmprc_en").sections)
+    settings = ["-s", f"HTTPCACHE_DIR={tmp_path / 'cache'}", *FAST]
+    db = tmp_path / "statements.db"
+    run = run_crawl("fmprc_en", "-s", f"STATEMENTS_DB={db}", *settings, env=env, timeout=120)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr and "Spider closed (failed)" in run.stderr
+    problem = f"no listing page could be read ({sections} requests failed)"
+    assert [line.split(" ERROR: ")[1] for line in run.stderr.splitlines() if " ERROR: " in line] == [
+        f"fmprc_en: {problem}"
+    ]
+    row = (
+        sqlite3.connect(db)
+        .execute("select finish_reason, problems, listing_pages, fetch_errors, faults, errors from crawls")
+        .fetchone()
+    )
+    assert row == ("failed", json.dumps([problem]), 0, sections, json.dumps({"connection": sections}), 1)
+    scheduled = subprocess.run(
+        [sys.executable, "-m", "statements.cli", "crawl", "fmprc_en", "--db", str(db), *settings],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **env},
+    )
+    assert scheduled.returncode == 1
+    assert scheduled.stderr.strip().splitlines()[-1] == f"fmprc_en: {problem}"
+    assert sqlite3.connect(db).execute("select finish_reason from crawls order by id").fetchall() == [
+        ("failed",),
+        ("failed",),
+    ]
+
+
+MAINTENANCE = (
+    REPO / "tests/fixtures/fmprc_zh/soft404_xitong-weihu_old-eng-url_t20210325_9170713.html"
+).read_bytes()
+"""The current site's "系统维护" placeholder, as recorded where a removed page was (a soft-404)."""
+FOR_A_DAY = {"Content-Type": "text/html", "Cache-Control": "max-age=86400"}
+OLD = {"Content-Type": "text/html", "Last-Modified": "Mon, 01 Jul 2019 00:00:00 GMT"}
+"""Validators from which the RFC 2616 policy reckons a freshness of a tenth of the page's age: months."""
+
+
+def _cached_crawl(db: Path, env: dict[str, str], cache: Path, *args: str, finish: str = "finished"):
+    """A crawl through the server with the HTTP cache on (in `cache`), as on a live site."""
+    run = run_crawl(
+        "fmprc_en",
+        "-s",
+        f"STATEMENTS_DB={db}",
+        "-s",
+        f"HTTPCACHE_DIR={cache}",
+        "-s",
+        "DOWNLOAD_TIMEOUT=2",
+        *FAST,
+        *args,
+        env=env,
+        timeout=120,
+    )
+    assert run.returncode == (0 if finish == "finished" else 1), run.stderr[-3000:]
+    assert "Traceback" not in run.stderr and f"'finish_reason': '{finish}'" in run.stderr
+    return run
+
+
+def _stored(db: Path) -> set[str]:
+    return {url for (url,) in sqlite3.connect(db).execute("select url from statements")}
+
+
+def test_the_http_cache_keeps_no_page_the_crawl_rejects(server, tmp_path: Path) -> None:
+    """A challenge, a soft-404, an empty body and a page of no template, each sent as cacheable for a day or
+    (from an old Last-Modified) for months, were cached and served again on the next runs, rejected each time,
+    while the real pages stayed unfetched (issue 13, item 3)."""
+    site, env = server
+    build_site(site, STATEMENTS[:6], per_page=20)
+    site.pages[URLS[0]] = Page(CHALLENGE, headers=FOR_A_DAY)
+    site.pages[URLS[1]] = Page(MAINTENANCE, headers=OLD)
+    site.pages[URLS[2]] = Page(_emptied(2), headers=FOR_A_DAY)
+    site.pages[URLS[3]] = Page(_listing_page(), headers=OLD)
+    db, cache = tmp_path / "statements.db", tmp_path / "cache"
+    _cached_crawl(db, env, cache)
+    assert _stored(db) == set(URLS[4:6])
+    rejected = json.loads(sqlite3.connect(db).execute("select rejected_reasons from crawls").fetchone()[0])
+    assert rejected == {"challenge": 1, "empty-body": 1, "no-template": 1, "soft-404": 1}
+    # the site serves the real pages again: the next run fetches them from it, not the rejected copies
+    build_site(site, STATEMENTS[:6], per_page=20)
+    site.clear_log()
+    _cached_crawl(db, env, cache)
+    assert sorted(site.requested("/t")) == sorted(URLS[:4])
+    assert _stored(db) == set(URLS[:6])
+    assert {served.status for served in site.log if "/t" in served.url} == {200}
+
+
+def test_a_cached_page_the_crawl_now_rejects_is_removed_from_the_cache(server, tmp_path: Path) -> None:
+    """A cache filled by Scrapy's own middleware (as by the previous version) holds a challenge, fresh for a day:
+    served from the cache and rejected, it is removed, and the next run fetches the real page."""
+    site, env = server
+    build_site(site, STATEMENTS[:3], per_page=20)
+    site.pages[URLS[0]] = Page(CHALLENGE, headers=FOR_A_DAY)
+    db, cache = tmp_path / "statements.db", tmp_path / "cache"
+    stock = json.dumps(
+        {
+            "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": 900,
+            "crawler.httpcache.AcceptedOnlyCacheMiddleware": None,
+        }
+    )
+    _cached_crawl(db, env, cache, "-s", f"DOWNLOADER_MIDDLEWARES={stock}")
+    assert _stored(db) == set(URLS[1:3])
+    build_site(site, STATEMENTS[:3], per_page=20)
+    site.clear_log()
+    run = _cached_crawl(db, env, cache)
+    assert site.requested("/t") == []  # served from the cache, where it was fresh
+    assert f"removed from the HTTP cache (challenge): {URLS[0]}" in run.stderr
+    _cached_crawl(db, env, cache)
+    assert site.requested("/t") == [URLS[0]]
+    assert _stored(db) == set(URLS[:3])
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [Page(b"busy", 503), Page(b"", fault="reset")],
+    ids=["503-every-try", "connection-reset-every-try"],
+)
+def test_a_listing_page_that_fails_is_a_fault_not_its_stale_copy(
+    server, tmp_path: Path, failure: Page
+) -> None:
+    """The section's listing page, cached with its validators by the first run, fails every retry on the second,
+    while a new statement is on it. The cache answered with the stale copy: no fault counted, the section
+    recorded as walked, the run fine (issue 13, item 3)."""
+    site, env = server
+    build_site(site, STATEMENTS[1:6], etags=True, per_page=20)
+    site.pages[LISTING + "default.shtml"].etag = '"listing-1"'
+    db, cache = tmp_path / "statements.db", tmp_path / "cache"
+    _cached_crawl(db, env, cache)
+    connection = sqlite3.connect(db)
+    (walked,) = connection.execute("select walked_at from sections").fetchone()
+    build_site(site, STATEMENTS[:6], etags=True, per_page=20)  # a new statement, on the first listing page
+    site.pages[LISTING + "default.shtml"] = failure
+    site.clear_log()
+    run = _cached_crawl(db, env, cache, finish="failed")
+    assert site.requested("/t") == []
+    reason = "http-503" if failure.status == 503 else "connection"
+    row = connection.execute("select faults, problems from crawls order by id desc").fetchone()
+    assert json.loads(row[0]) == {reason: 1}
+    # the 8 other sections of the site are not served here: their first pages answer 404 (sections gone)
+    sections = len(get_site("fmprc_en").sections)
+    assert json.loads(row[1]) == [f"no listing page could be read ({sections} requests failed)"]
+    assert connection.execute("select walked_at from sections").fetchall() == [(walked,)]
+    assert [line for line in _warnings(run.stderr) if LISTING + "default.shtml" in line]
+    # the listing answers again: the new statement is found
+    build_site(site, STATEMENTS[:6], etags=True, per_page=20)
+    _cached_crawl(db, env, cache)
+    assert _stored(db) == set(URLS[:6])

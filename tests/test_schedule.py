@@ -29,6 +29,20 @@ def test_judge_reports_what_a_scheduled_run_must_fail_on() -> None:
     assert judge(offline, {}) == ["fmprc_en: no listing page could be read (9 requests failed)"]
     killed = CrawlResult("fmprc_zh", {"finish_reason": "shutdown", "statements/listing_pages": 3})
     assert judge(killed, {}) == ["fmprc_zh: the crawl ended with 'shutdown', not 'finished'"]
+    # the spider's own verdict, as it recorded it (crawler.verdict)
+    failed = CrawlResult(
+        "fmprc_en",
+        {
+            "finish_reason": "failed",
+            "statements/listing_pages": 1,
+            "statements/problems": [
+                "1 listing pages could not be read (see the warnings); not walked to the end: x"
+            ],
+        },
+    )
+    assert judge(failed, {}) == [
+        "fmprc_en: 1 listing pages could not be read (see the warnings); not walked to the end: x"
+    ]
     broken = CrawlResult("fmprc_zh", error="-a sinc is unknown")
     assert judge(broken, {"x": 1}) == ["fmprc_zh: could not start: -a sinc is unknown"]
 
@@ -88,3 +102,38 @@ def test_crawl_sites_then_a_section_that_goes_quiet_fails_the_run(tmp_path: Path
     assert second.stderr.strip().splitlines()[-1] == (
         "fmprc_en: section press_conferences yielded no statement link (3 last time)"
     )
+
+
+def test_the_verdict_calls_most_pages_of_no_template_a_changed_site() -> None:
+    from crawler.verdict import run_problems
+
+    def pages(unmatched: int, fetched: int) -> list[str]:
+        stats = {
+            "statements/listing_pages": 1,
+            "statements/section/press_conferences/links": fetched,
+            "statements/statement_pages": fetched,
+            "statements/rejected/no-template": unmatched,
+        }
+        return run_problems(stats)
+
+    changed = (
+        "the site has changed? 3 of 5 statement pages match no template of the site module; their pages are kept:"
+        " fix the module, then run `statements reparse`"
+    )
+    assert pages(3, 5) == [changed]
+    assert pages(3, 6) == []  # half is not most
+    assert pages(2, 2) == []  # two odd pages are not a redesign (SITE_CHANGED_MIN_PAGES = 3)
+    assert run_problems({"statements/statement_pages": 2, "statements/rejected/no-template": 2}, min_pages=2)
+    quiet = {"statements/listing_pages": 2, "statements/section/a/links": 0, "statements/section/b/links": 4}
+    assert run_problems(quiet) == [
+        "the site has changed? section a: its listing yields no statement link (the site module's statement_url"
+        " or entry selector no longer matches)"
+    ]
+    failed = {
+        "statements/listing_pages": 2,
+        "statements/section/b/links": 4,
+        "statements/section/b/failed_listings": 1,
+    }
+    assert run_problems(failed) == [
+        "1 listing pages could not be read (see the warnings); not walked to the end: b"
+    ]

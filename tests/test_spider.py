@@ -378,3 +378,46 @@ def test_each_statement_of_a_listing_is_requested_once_whatever_the_link_form() 
     again = response.replace(url=LISTING.replace("www.fmprc.gov.cn", "www.mfa.gov.cn") + "default.shtml")
     assert list(spider.parse_listing(again, section="legacy_spokesperson_remarks", page=0)) == []
     assert spider.crawler.stats.get_value("statements/duplicate_links") == 2
+
+
+def test_a_listing_page_that_cannot_be_read_fails_its_section() -> None:
+    """Every way a listing page further on can fail counts against its section, which is then not recorded as
+    walked, and fails the run (crawler.verdict); a section's first page answering 404 is a section gone."""
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.internet.error import TimeoutError as ConnectTimeout
+
+    from crawler.verdict import failed_sections, run_problems
+
+    spider = _spider()
+    spider.crawler.stats.open_spider()
+    section = "legacy_press_conferences"
+
+    def listing(page: int, **meta: object) -> Request:
+        kwargs = {"section": section, "page": page, "pages": 13, "first": LISTING + "default.shtml"}
+        name = "default.shtml" if page == 0 else f"default_{page}.shtml"
+        return Request(LISTING + name, callback=spider.parse_listing, cb_kwargs=kwargs, meta=meta)
+
+    gone = Request(
+        LISTING + "x/default.shtml", callback=spider.parse_listing, cb_kwargs={"section": "gone", "page": 0}
+    )
+    list(spider.on_error(_failure(gone, HttpError(HtmlResponse(gone.url, status=404), ""))))
+    assert failed_sections(spider.crawler.stats.get_stats()) == []
+    list(spider.on_error(_failure(listing(3), HttpError(HtmlResponse(LISTING, status=500), ""))))
+    list(spider.on_error(_failure(listing(4), ConnectTimeout())))
+    redirected = {"redirect_urls": [LISTING + "default_5.shtml"]}
+    spider.request_scheduled(listing(5, **redirected).replace(url="https://evil.example.com/default_5.shtml"))
+    spider.request_dropped(listing(6, **redirected).replace(url=LISTING + "default.shtml"))
+    placeholder = HtmlResponse(
+        LISTING + "default_7.shtml",
+        body=(FIXTURES / "fmprc_zh" / "soft404_xitong-weihu_old-eng-url_t20210325_9170713.html").read_bytes(),
+        headers={"Content-Type": "text/html; charset=utf-8"},
+        request=listing(7),
+    )
+    assert list(spider.parse_listing(placeholder, section, 7, 13, LISTING + "default.shtml")) == []
+    stats = spider.crawler.stats.get_stats()
+    assert stats[f"statements/section/{section}/failed_listings"] == 5
+    assert failed_sections(stats) == [section]
+    stats["statements/listing_pages"] = 8
+    assert run_problems(stats) == [
+        f"5 listing pages could not be read (see the warnings); not walked to the end: {section}"
+    ]

@@ -18,14 +18,17 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from parsel import Selector, SelectorList
 from scrapy import signals
+from scrapy.exceptions import CloseSpider
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.faults import fault_reason, is_challenge
+from crawler.httpcache import page_accepted, page_rejected
 from crawler.items import PageItem, PagePart
 from crawler.sites.base import Listing, Site
+from crawler.verdict import SITE_CHANGED_MIN_PAGES, run_problems
 from pipelines.normalize import canonical_url, listing_date, request_url, statement_id
 from pipelines.parts import page_parts
 from statements.runs import known_statements, section_walked_at
@@ -84,7 +87,11 @@ class StatementSpider(scrapy.Spider):
     `statements/soft_404_listings` (listing
     pages that are error placeholders: a section moved), `statements/http_errors` (listing or
     statement pages answered with an HTTP error status), `statements/fetch_errors` (no response at all: DNS,
-    connection, timeout, after Scrapy's retries).
+    connection, timeout, after Scrapy's retries), `statements/section/<name>/failed_listings` (listing pages that
+    could not be read: see `crawler.verdict`), `statements/problems` (the run's verdict, when it failed).
+
+    A run is judged when it has nothing left to do (`spider_idle`, `crawler.verdict`): one with problems closes
+    as "failed" rather than "finished".
     """
 
     site: ClassVar[Site]
@@ -125,6 +132,8 @@ class StatementSpider(scrapy.Spider):
         """Ids of the statements requested by this crawl: each canonical URL is fetched once, however many links
         (relative, another host, http, `?from=list`, `#top`) lead to it."""
         self.walked_sections: set[str] = set()
+        """Sections whose walk reached its end, or a listing page of statements stored before the last walk."""
+        self._judged = False
         self._known_store: Store | None = None
 
     @classmethod
@@ -147,6 +156,7 @@ class StatementSpider(scrapy.Spider):
         """Yield the first listing page of every section of the site."""
         self.crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
         self.crawler.signals.connect(self.request_scheduled, signal=signals.request_scheduled)
+        self.crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
         if not self.settings.get("REPLAY_WARC") and "noreply" in self.settings.get("USER_AGENT", ""):
             logger.warning("set STATEMENTS_CONTACT to your e-mail address or URL before crawling a live site")
         starts = [(section.name, section.url) for section in self.site.sections]
@@ -280,6 +290,7 @@ class StatementSpider(scrapy.Spider):
             moved = entry_point and response.status == 404  # a section that moved or closed: not a fault
             if not moved:
                 stats.inc_value(f"statements/faults/{reason}")
+                self._listing_failed(request)
             level = logging.INFO if moved else logging.WARNING
             if reason == "challenge":
                 logger.log(
@@ -295,11 +306,20 @@ class StatementSpider(scrapy.Spider):
         else:
             stats.inc_value("statements/fetch_errors")
             stats.inc_value(f"statements/faults/{reason}")
+            self._listing_failed(request)
             level = logging.DEBUG if reason == "too-large" else logging.WARNING
             logger.log(
                 level, "%s failed (%s)%s: %s: %s", what, reason, after, request.url, failure.getErrorMessage()
             )
         return self._after_failed_listing(request)
+
+    def _listing_failed(self, request: scrapy.Request) -> None:
+        """Count a listing page that could not be read in its section (`statements/section/<name>/failed_listings`):
+        the section is then not recorded as walked, and the run fails (`crawler.verdict`). Other requests: nothing.
+        """
+        if request.callback == self.parse_listing:
+            section = request.cb_kwargs["section"]
+            self.crawler.stats.inc_value(f"statements/section/{section}/failed_listings")
 
     def _after_failed_listing(self, request: scrapy.Request) -> Iterator[scrapy.Request]:
         """The next listing page after a failed one, where the section's pages are counted."""
@@ -343,19 +363,28 @@ class StatementSpider(scrapy.Spider):
           `recheck` refetches the N newest stored statements of each section anyway.
         """
         self._note_recovered(response, "listing page")
+        failed = f"statements/section/{section}/failed_listings"
+        send = self.crawler.signals.send_catch_log
         if not isinstance(response, TextResponse):
+            self.crawler.stats.inc_value(failed)
+            send(page_rejected, response=response, reason="not text")
             logger.warning("listing %s is not a text response: skipped", response.url)
             return
         listing = self.listing_rules(section)
         if is_challenge(response.body, response.status):
             self.crawler.stats.inc_value("statements/faults/challenge")
+            self.crawler.stats.inc_value(failed)
+            send(page_rejected, response=response, reason="challenge")
             logger.warning("listing page answered with a bot challenge: %s", response.url)
             if response.request is not None:
                 yield from self._after_failed_listing(response.request)
             return
         placeholder = self.soft_404(response)
         if placeholder is not None:
+            send(page_rejected, response=response, reason="soft-404")
             self.crawler.stats.inc_value("statements/soft_404_listings")
+            if page > 0:  # a section's first page as a placeholder is a section gone; a later one, a gap
+                self.crawler.stats.inc_value(failed)
             level = logging.INFO if page == 0 else logging.WARNING
             logger.log(level, "listing %s is an error page (%s): skipped", response.url, placeholder)
             return
@@ -367,7 +396,10 @@ class StatementSpider(scrapy.Spider):
                 stats.inc_value("statements/listing_pages_announced", pages)
         entries = self.listing_entries(response, listing)
         stats.inc_value(f"statements/section/{section}/links", len(entries))
-        if not entries:
+        if entries:
+            send(page_accepted, response=response)
+        else:
+            send(page_rejected, response=response, reason="no statement link")
             logger.warning("listing %s holds no statement link", response.url)
         ids = [statement_id(canonical_url(entry["url"], self.site)) for entry in entries]
         known = self.known_statements(ids)
@@ -477,22 +509,24 @@ class StatementSpider(scrapy.Spider):
 
     def request_scheduled(self, request: scrapy.Request, spider: scrapy.Spider | None = None) -> None:
         """Signal handler: count and log once a redirect to a domain the site does not declare, which Scrapy's
-        offsite middleware drops without a word (offsite-redirect)."""
+        offsite middleware drops without a word (offsite-redirect); a listing page's fails its section."""
         origin = (request.meta.get("redirect_urls") or [None])[0]
         if origin is not None and not self._allowed(request.url):
             self.crawler.stats.inc_value("statements/faults/offsite-redirect")
+            self._listing_failed(request)
             logger.warning(
                 "%s redirects off the site, to %s (offsite-redirect): dropped", origin, request.url
             )
 
     def request_dropped(self, request: scrapy.Request, spider: scrapy.Spider | None = None) -> None:
         """Signal handler: count and log once a redirect back to a URL already requested, which Scrapy's
-        duplicate filter drops (redirect-loop). Other dropped requests (statements listed twice) are expected
-        and stay silent."""
+        duplicate filter drops (redirect-loop); a listing page's fails its section. Other dropped requests
+        (statements listed twice) are expected and stay silent."""
         origin = (request.meta.get("redirect_urls") or [None])[0]
         if origin is None or not self._allowed(request.url):
             return
         self.crawler.stats.inc_value("statements/faults/redirect-loop")
+        self._listing_failed(request)
         logger.warning("%s redirects to %s, already requested (redirect-loop): dropped", origin, request.url)
 
     @property
@@ -526,6 +560,27 @@ class StatementSpider(scrapy.Spider):
         if store is None or not store.db.table("sections").exists():
             return None
         return section_walked_at(store, self.name, section)
+
+    def spider_idle(self, spider: scrapy.Spider | None = None) -> None:
+        """Signal handler: judge the run once it has nothing left to do (`crawler.verdict.run_problems`). A run
+        with problems logs each once at ERROR, keeps them in the stats (`statements/problems`, the `crawls` row's
+        `problems`) and closes as "failed" instead of "finished", so that `scrapy crawl` exits 1.
+
+        Raises:
+            CloseSpider: with the reason "failed", when the run has problems.
+        """
+        stats = self.crawler.stats
+        problems = run_problems(
+            stats.get_stats(), self.settings.getint("SITE_CHANGED_MIN_PAGES", SITE_CHANGED_MIN_PAGES)
+        )
+        if not problems:
+            return
+        if not self._judged:
+            self._judged = True
+            stats.set_value("statements/problems", problems)
+            for problem in problems:
+                logger.error("%s: %s", self.name, problem)
+        raise CloseSpider("failed")
 
     def closed(self, reason: str) -> None:
         """Close the read-only connection to the database."""
