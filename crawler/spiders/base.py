@@ -26,6 +26,7 @@ from twisted.python.failure import Failure
 from crawler.faults import fault_reason, is_challenge
 from crawler.items import PageItem
 from crawler.sites.base import Listing, Site
+from crawler.urls import rebase_loopback
 from pipelines.normalize import canonical_url, listing_date, statement_id
 from pipelines.store import Store, StoreError, known_statements, section_walked_at
 
@@ -196,7 +197,7 @@ class StatementSpider(scrapy.Spider):
             href = link.attrib.get("href")
             if not href:
                 continue
-            url = response.urljoin(href.strip())
+            url = rebase_loopback(response.urljoin(href.strip()), response.url)
             if not listing.statement_url.search(urlsplit(url).path) or url in seen:
                 continue
             seen.add(url)
