@@ -117,7 +117,20 @@ def find_group(page: Page) -> LinkGroup | None:
         if not same_site(urlsplit(link.url).hostname or "", host):
             continue
         groups.setdefault(link.key, {}).setdefault(link.url, link)
-    ranked = sorted(groups.items(), key=lambda item: _score(list(item[1].values())), reverse=True)
+    has_main = bool(page.root.xpath("//main|//*[@role='main']"))
+    folder = (urlsplit(page.url).path or "/").rsplit("/", 1)[0] + "/"
+
+    def placed(item: tuple[tuple[str, ...], dict[str, Link]]) -> float:
+        # A page's main landmark holds its content, and a section's statements usually live in its folder:
+        # a sidebar of another section's links (the Belarus listing's videos) is outweighed.
+        links = list(item[1].values())
+        inside = any(tag == "main" for tag in item[0]) or any(
+            node.get("role") == "main" for node in links[0].element.iterancestors()
+        )
+        under = folder != "/" and all((urlsplit(link.url).path or "/").startswith(folder) for link in links)
+        return _score(links) * (2 if has_main and inside else 1) * (1.5 if under else 1)
+
+    ranked = sorted(groups.items(), key=placed, reverse=True)
     if not ranked or len(ranked[0][1]) < 2:
         return None
     key, chosen = ranked[0]
