@@ -217,10 +217,12 @@ def group_on(page: Page, key: tuple[str, ...], pattern: re.Pattern[str]) -> list
     return list(dict.fromkeys(urls))
 
 
-def selected_urls(page: Page, selector: str, pattern: re.Pattern[str]) -> list[str]:
-    """The statement URLs a listing's entry selector finds on a page, as the spider reads them."""
+def selected_urls(page: Page, selector: str, pattern: re.Pattern[str], block: str | None = None) -> list[str]:
+    """The statement URLs a listing's entry selector finds on a page, as the spider reads them: within each entry
+    block where `block` is given."""
     urls = []
-    for element in selectors.select(page.root, selector):
+    scopes = selectors.select(page.root, block) if block else [page.root]
+    for element in (found for scope in scopes for found in selectors.select(scope, selector)):
         href = (element.get("href") or "").strip()
         if not href:
             continue
@@ -230,7 +232,9 @@ def selected_urls(page: Page, selector: str, pattern: re.Pattern[str]) -> list[s
     return list(dict.fromkeys(urls))
 
 
-def entry_selector(group: LinkGroup, listings: list[tuple[Page, list[str]]]) -> tuple[str, int]:
+def entry_selector(
+    group: LinkGroup, listings: list[tuple[Page, list[str]]], block: str | None = None
+) -> tuple[str, int]:
     """The CSS selector of the entry links: the shortest that finds exactly the group's URLs (once the URL pattern
     is applied) on the most listing pages.
 
@@ -244,12 +248,22 @@ def entry_selector(group: LinkGroup, listings: list[tuple[Page, list[str]]]) -> 
     pattern = re.compile(group.url_pattern)
     pool: list[str] = []
     for link in group.links[:5]:
-        pool += selectors.candidates(link.element, suffix="[href]")
+        if block is None:
+            pool += selectors.candidates(link.element, suffix="[href]")
+            continue
+        # Within an entry block only the link and its ancestors inside the block can name it.
+        inside = []
+        for ancestor in link.element.iterancestors():
+            if any(ancestor is found for found in selectors.select(group.links[0].element.getroottree().getroot(), block)):
+                break
+            inside.append(ancestor)
+        pool += [f"{form}[href]" for form in selectors.simple_forms(link.element)]
+        pool += [f"{form} a[href]" for ancestor in inside for form in selectors.simple_forms(ancestor, bare=False)]
     scored = []
     for selector in dict.fromkeys(pool):
         if selectors.compiled(selector) is None:
             continue
-        exact = sum(selected_urls(page, selector, pattern) == expected for page, expected in listings)
+        exact = sum(selected_urls(page, selector, pattern, block) == expected for page, expected in listings)
         # Ties: the selector that finds the fewest elements (the tightest), then the shortest.
         matched = sum(len(selectors.select(page.root, selector)) for page, _ in listings)
         scored.append((exact, -matched, -len(selector), selector))

@@ -209,8 +209,8 @@ def learn(
         (page, [link.url for link in found if pattern.search(urlsplit(link.url).path or "/")])
         for page, found in per_page
     ]
-    entry, exact = link_rules.entry_selector(group, expected)
     dates = link_rules.entry_dates(per_page)
+    entry, exact = link_rules.entry_selector(group, expected, dates.block if dates else None)
     titles = {link.url: link.text for _, found in per_page for link in found}
 
     sample = _spread([[link.url for link in found] for _, found in per_page], pages)
