@@ -158,11 +158,12 @@ def learn_title_dates(titles: dict[str, str], known: dict[str, dt.date]) -> Date
     """The pattern of the dates titles carry ("… Regular Press Conference on July 3, 2020", "2020年7月3日…",
     "… (Bratislava, December 5, 2019)"): the format most titles use, at the end or start of the title where nine in
     ten put it there; the year optional (a title that gives none takes the year of the nearest evidence). Declared
-    when it finds a date in a quarter of the titles (two at least) and agrees with nine in ten of the known dates.
+    when it finds a date in a quarter of the titles, or in one title at its end or start (a dateline: the other titles
+    of a small sample may give none), and agrees with nine in ten of the known dates.
     """
     found = {url: find_date(title, yearless=True) for url, title in titles.items()}
     found = {url: item for url, item in found.items() if item is not None}
-    if len(found) < 2 or len(found) * 4 < len(titles):
+    if not found or (len(found) >= 2 and len(found) * 4 < len(titles)):
         return None
     form = Counter(item.format.name for item in found.values()).most_common(1)[0][0]
     chosen = {url: item for url, item in found.items() if item.format.name == form}
@@ -173,6 +174,8 @@ def learn_title_dates(titles: dict[str, str], known: dict[str, dt.date]) -> Date
         return None
     ends = sum(not re.sub(r"[\s)）\]】.。]", "", titles[url][item.end :]) for url, item in chosen.items())
     starts = sum(not titles[url][: item.start].strip() for url, item in chosen.items())
+    if len(chosen) < 2 and not (ends or starts):
+        return None  # one title's date, in the middle of it, may be the subject rather than the day
     if ends >= 0.9 * len(chosen):
         regex, where = fmt.yearless + r"[\s)）\]】.。]*$", "at the end"
     elif starts >= 0.9 * len(chosen):
