@@ -38,11 +38,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from quality import _f1, page_bytes, tokens  # noqa: E402
+from quality import _f1, page_bytes, tokens
 
-from crawler.items import PageItem  # noqa: E402
-from pipelines.extract import NotAStatement, extract  # noqa: E402
-from pipelines.normalize import normalize  # noqa: E402
+from crawler.items import PageItem
+from pipelines.extract import NotAStatement, extract
+from pipelines.normalize import normalize
 
 
 @dataclass(frozen=True)

@@ -254,11 +254,16 @@ def entry_selector(
         # Within an entry block only the link and its ancestors inside the block can name it.
         inside = []
         for ancestor in link.element.iterancestors():
-            if any(ancestor is found for found in selectors.select(group.links[0].element.getroottree().getroot(), block)):
+            if any(
+                ancestor is found
+                for found in selectors.select(group.links[0].element.getroottree().getroot(), block)
+            ):
                 break
             inside.append(ancestor)
         pool += [f"{form}[href]" for form in selectors.simple_forms(link.element)]
-        pool += [f"{form} a[href]" for ancestor in inside for form in selectors.simple_forms(ancestor, bare=False)]
+        pool += [
+            f"{form} a[href]" for ancestor in inside for form in selectors.simple_forms(ancestor, bare=False)
+        ]
     scored = []
     for selector in dict.fromkeys(pool):
         if selectors.compiled(selector) is None:

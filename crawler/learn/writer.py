@@ -11,8 +11,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.learn.dates import DateFormat
-from crawler.sites.base import ENGLISH_MONTH_RE, ENGLISH_MONTHS
 from crawler.learn.process import LearnedSite
+from crawler.sites.base import ENGLISH_MONTH_RE, ENGLISH_MONTHS
 from pipelines.normalize import clean_text
 
 _TIME = r"(?:\D{0,3}(?P<hour>\d{1,2}):(?P<minute>\d{2}))?"
@@ -147,7 +147,7 @@ def write_module(site: LearnedSite) -> str:
     add(f"    title=({literal(t.title)},),\n")
     add(
         _comment(
-            f"the smallest element holding {int(85)}% of each page's own text (text not repeated across pages,"
+            f"the smallest element holding {85}% of each page's own text (text not repeated across pages,"
             f" not links, not the title); this selector finds it on {t.body_seen:g} of {n} pages",
             "    ",
         )
