@@ -19,7 +19,13 @@ from urllib.parse import urlsplit
 
 from crawler.learn import links as link_rules
 from crawler.learn import pagination
-from crawler.learn.dates import DateRule, learn_text_dates, learn_title_dates
+from crawler.learn.dates import (
+    DateRule,
+    learn_image_dates,
+    read_listing_date,
+    learn_text_dates,
+    learn_title_dates,
+)
 from crawler.learn.pages import Fetched, Page, parse
 from crawler.learn.template import Learned, Rejected, learn_template
 from crawler.learn.vocabulary import (
@@ -60,6 +66,7 @@ class LearnedSite:
     title_dates: DateRule | None
     lead_dates: DateRule | None
     closing_dates: DateRule | None
+    image_dates: DateRule | None
     kinds: list[KindRule]
     default_kind: str
     speakers: list[SpeakerRule]
@@ -249,6 +256,15 @@ def learn(
     if title_rule is not None:
         title_re = re.compile(title_rule.regex)
         dated |= {url for url, title in template.titles.items() if title_re.search(title)}
+    full_dates = dict(known_dates)
+    if title_rule is not None:
+        for url, title in template.titles.items():
+            found = title_re.search(title)
+            if found and found.group("year"):
+                day = read_listing_date(found.group(0))
+                if day is not None:
+                    full_dates.setdefault(url, day)
+    image_rule = learn_image_dates(template.images, full_dates)
     undated = {url: texts for url, texts in template.paragraphs.items() if url not in dated and texts}
     lead_rule = learn_text_dates({url: texts[0] for url, texts in undated.items()}, known_dates, "lead")
     if lead_rule is not None:
@@ -294,6 +310,7 @@ def learn(
         title_dates=title_rule,
         lead_dates=lead_rule,
         closing_dates=closing_rule,
+        image_dates=image_rule,
         kinds=kinds,
         default_kind=default_kind,
         speakers=speaker_rules(language[0], sampled_titles),

@@ -68,6 +68,7 @@ class Learned:
         boilerplate: (regex, what it was learned from) of each boilerplate paragraph.
         paragraphs: each page's paragraphs as the core extracts them with the learned template.
         titles: each page's title as the core extracts it.
+        images: file names of the images in each page's body.
         dates: each page's date element's date (where found).
         notes: lines for the report (pages that disagreed, fields not learned).
     """
@@ -91,6 +92,7 @@ class Learned:
     paragraphs: dict[str, list[str]] = field(default_factory=dict)
     titles: dict[str, str] = field(default_factory=dict)
     dates: dict[str, dt.date] = field(default_factory=dict)
+    images: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -516,7 +518,9 @@ def learn_boilerplate(paragraphs: dict[str, list[str]]) -> list[tuple[str, str]]
     pages at least (two at least): (regex, evidence). Repeated paragraphs in the middle of a body are left alone
     (a transcript's "Thank you." is speech)."""
     pages = len(paragraphs)
-    threshold = repeat_threshold(pages)
+    # Lower than for blocks of the page: an era's header (the White House's press-release header of 2009) is on
+    # the pages of that era only, a sixth of a sample spread over the section.
+    threshold = max(2, math.ceil(pages * 0.15))
     exact = Counter(text for texts in paragraphs.values() for text in set(texts))
     shapes = Counter(skeleton(text) for texts in paragraphs.values() for text in {skeleton(t) for t in texts})
     found: dict[str, tuple[str, int, str]] = {}
@@ -543,14 +547,26 @@ def learn_boilerplate(paragraphs: dict[str, list[str]]) -> list[tuple[str, str]]
     ]
 
 
+@dataclass
+class CoreRead:
+    """Pages as the core's extraction reads them: URL → paragraphs, title, image file names of the body; URL → why
+    a page failed."""
+
+    paragraphs: dict[str, list[str]]
+    titles: dict[str, str]
+    images: dict[str, list[str]]
+    failed: dict[str, str]
+
+
 def core_read(
     pages: list[Page], template: Template, boilerplate: tuple[re.Pattern[str], ...] = ()
-) -> tuple[dict[str, list[str]], dict[str, str], dict[str, str]]:
-    """Each page as the core reads it with the template: paragraphs, title, and why a page failed."""
+) -> CoreRead:
+    """Each page as the core reads it with the template (extract, then the paragraph cleaning of normalize)."""
     site = provisional_site(template)
     if boilerplate:
         site = Site(**{**site.__dict__, "boilerplate_paragraphs": boilerplate})
     paragraphs, titles, failed = {}, {}, {}
+    images: dict[str, list[str]] = {}
     for page in pages:
         item = PageItem(
             site=site.name,
@@ -568,7 +584,8 @@ def core_read(
         title = clean_text(extracted.title)
         paragraphs[page.url] = [text for _, text in clean_paragraphs(extracted.paragraphs, title, site)]
         titles[page.url] = title
-    return paragraphs, titles, failed
+        images[page.url] = extracted.image_names
+    return CoreRead(paragraphs, titles, images, failed)
 
 
 def learn_template(
@@ -638,12 +655,13 @@ def learn_template(
         dates=dates,
     )
     template = to_template(learned, "learning", "")
-    paragraphs, titles, failed = core_read(kept, template)
-    for url, reason in failed.items():
+    first_read = core_read(kept, template)
+    for url, reason in first_read.failed.items():
         learned.notes.append(f"the core could not read {url} with the learned template: {reason}")
-    learned.boilerplate = learn_boilerplate(paragraphs)
+    learned.boilerplate = learn_boilerplate(first_read.paragraphs)
     patterns = tuple(re.compile(regex) for regex, _ in learned.boilerplate)
-    learned.paragraphs, learned.titles, _ = core_read(kept, template, patterns)
+    final = core_read(kept, template, patterns)
+    learned.paragraphs, learned.titles, learned.images = final.paragraphs, final.titles, final.images
     return learned, rejected
 
 

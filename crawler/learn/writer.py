@@ -245,6 +245,16 @@ def write_module(site: LearnedSite) -> str:
         add(f"    {field}=({_regex(rule.regex)},),\n")
     if months:
         add("    month_names=ENGLISH_MONTHS,\n")
+    if site.image_dates is not None:
+        rule = site.image_dates
+        add(
+            _comment(
+                f"photos are named after their upload date: {rule.agrees[0]} of {rule.agrees[1]} dated names on the"
+                " page's date or the two days before (a title without a year takes the nearest)",
+                "    ",
+            )
+        )
+        add(f"    image_date={_regex(rule.regex)},\n")
     if site.speakers:
         add("    speaker_patterns=(\n")
         for rule in site.speakers:
