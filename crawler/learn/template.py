@@ -493,58 +493,87 @@ def provisional_site(template: Template, name: str = "learning") -> Site:
 _MONTH = re.compile(ENGLISH_MONTH_RE)
 
 
+_RULE = re.compile(r"([^\w\s]|_)\1{2,}")
+"""A rule drawn with one character ("_____", "-----", "=====")."""
+
+
 def skeleton(text: str) -> str:
-    """A paragraph with its numbers and English month names taken out: "For Immediate Release April 30, 2009"
-    and "… May 1, 2009" are one skeleton."""
-    return re.sub(r"\d+", "0", _MONTH.sub("M", text))
+    """A paragraph with its numbers, English month names and the length of its rules taken out: "For Immediate
+    Release April 30, 2009" and "… May 1, 2009" are one skeleton, and so are rules of 63 and 65 underscores."""
+    return _RULE.sub(r"\1\1\1", re.sub(r"\d+", "0", _MONTH.sub("M", text)))
 
 
 def skeleton_regex(text: str) -> str:
-    """A regex matching the paragraphs of `text`'s skeleton (numbers and month names free)."""
-    parts = re.split(r"(\d+|" + ENGLISH_MONTH_RE.replace("?P<month>", "?:") + r")", text)
+    """A regex matching the paragraphs of `text`'s skeleton (numbers, month names and rule lengths free)."""
+    parts = re.split(r"(\d+|" + ENGLISH_MONTH_RE.replace("?P<month>", "?:") + r"|([^\w\s]|_)\2{2,})", text)
     out = []
-    for index, part in enumerate(parts):
-        if index % 2 == 0:
-            out.append(re.escape(part).replace(r"\ ", r"\s"))
-        elif part.isdigit():
+    # re.split yields: text, the separator, the rule's character group (None unless a rule), text, …
+    for index in range(0, len(parts), 3):
+        out.append(re.escape(parts[index]).replace(r"\ ", r"\s"))
+        if index + 1 >= len(parts):
+            break
+        separator, rule = parts[index + 1], parts[index + 2]
+        if rule is not None:
+            out.append(re.escape(rule) + "{3,}")
+        elif separator.isdigit():
             out.append(r"\d+")
         else:
             out.append(r"[A-Z][a-z]+\.?")
     return "".join(out)
 
 
+def _repeated(
+    text: str, exact: Counter[str], shapes: Counter[str], threshold: int
+) -> tuple[str, int, str] | None:
+    """(regex, pages, how) where a paragraph repeats on `threshold` pages, exactly or as a skeleton; else None."""
+    if exact[text] >= threshold:
+        return re.escape(text).replace(r"\ ", r"\s"), exact[text], "the same text"
+    if shapes[skeleton(text)] >= threshold and skeleton(text) != text:
+        return skeleton_regex(text), shapes[skeleton(text)], "the same text but for numbers, months and rules"
+    return None
+
+
 def learn_boilerplate(paragraphs: dict[str, list[str]]) -> list[tuple[str, str]]:
-    """Paragraphs that repeat at the start or the end of the bodies (exactly, or as a skeleton), on a third of the
-    pages at least (two at least): (regex, evidence). Repeated paragraphs in the middle of a body are left alone
-    (a transcript's "Thank you." is speech)."""
+    """Paragraphs that repeat at the start or the end of the bodies (exactly, or as a skeleton): (regex,
+    evidence).
+
+    A paragraph alone at the start or end must repeat on three pages in ten; a run of two or more (a header:
+    "THE WHITE HOUSE", "Office of the Press Secretary", a rule, "For Immediate Release", a date) on 15 % of the
+    pages, since an era's header is on the pages of that era only. Repeated paragraphs in the middle of a body,
+    and a "Thank you." that ends a few speeches, are left alone.
+    """
     pages = len(paragraphs)
-    # Lower than for blocks of the page: an era's header (the White House's press-release header of 2009) is on
-    # the pages of that era only, a sixth of a sample spread over the section.
-    threshold = max(2, math.ceil(pages * 0.15))
+    low, high = max(2, math.ceil(pages * 0.15)), repeat_threshold(pages)
     exact = Counter(text for texts in paragraphs.values() for text in set(texts))
-    shapes = Counter(skeleton(text) for texts in paragraphs.values() for text in {skeleton(t) for t in texts})
+    shapes = Counter(shape for texts in paragraphs.values() for shape in {skeleton(t) for t in texts})
     found: dict[str, tuple[str, int, str]] = {}
+    header: dict[str, None] = {}
     for texts in paragraphs.values():
         for run in (texts, list(reversed(texts))):
-            for position, text in enumerate(run):
-                if len(text) > 200:
+            head: list[tuple[str, tuple[str, int, str]]] = []
+            for text in run[:10]:
+                repeated = _repeated(text, exact, shapes, low) if len(text) <= 200 else None
+                if repeated is None:
                     break
-                if exact[text] >= threshold:
-                    regex = re.escape(text).replace(r"\ ", r"\s")
-                    found.setdefault(regex, (text, exact[text], "the same text"))
-                elif shapes[skeleton(text)] >= threshold and skeleton(text) != text:
-                    regex = skeleton_regex(text)
-                    found.setdefault(
-                        regex, (text, shapes[skeleton(text)], "the same text but for numbers and months")
-                    )
-                else:
-                    break
-                if position > 8:
-                    break
-    return [
-        (regex, f"{evidence} on {count} of {pages} pages, at the start or end of the body: {text[:60]!r}")
-        for regex, (text, count, evidence) in found.items()
+                head.append((text, repeated))
+            if len(head) == 1 and head[0][1][1] < high:
+                continue
+            for text, (regex, count, how) in head:
+                found.setdefault(regex, (text, count, how))
+                if len(head) > 1:
+                    header.setdefault(regex, None)
+    learned = [
+        (regex, f"{how} on {count} of {pages} pages, at the start or end of the body: {text[:60]!r}")
+        for regex, (text, count, how) in found.items()
     ]
+    if len(header) > 1:
+        # A header's lines run together into one paragraph on some pages ("For Immediate Release February 9,
+        # 2009"): any sequence of them is boilerplate too. Atomic groups: a paragraph that is not one fails at once.
+        pieces = "|".join(header)
+        learned.append(
+            (f"(?>{pieces})(?:\\s*+(?>{pieces}))++", "the header lines above, run together in one paragraph")
+        )
+    return learned
 
 
 @dataclass
