@@ -16,6 +16,7 @@ import pytest
 
 from crawler.learn import process
 from crawler.learn.pages import Fetched
+from crawler.learn.report import report
 from crawler.learn.writer import write_site
 from crawler.middlewares import WarcArchive
 from crawler.sites import SITES, load_site_folders
@@ -145,6 +146,44 @@ def test_learned_fmprc_module_counts_listing_pages_and_reads_title_dates(tmp_pat
         assert statement.paragraphs[0] == expected["first_paragraph"]
         assert statement.paragraphs[-1] == expected["last_paragraph"]
     assert len(dated) >= 8
+
+
+def test_pages_that_are_not_statements_are_reported_and_not_learned_from(tmp_path: Path) -> None:
+    """Two statement links of the Japan listing answer the China MFA's "系统维护" placeholder and a third the
+    listing itself (a listing of listings): all three are set aside with their reason, and the template is
+    learned from the other eight."""
+    soft_404 = next(
+        page for page in fixture_pages("fmprc_zh") if "soft404" in page.path.name
+    ).path.read_bytes()
+    pages = fixture_pages("kantei_en")
+    listing = next(page for page in pages if "listing" in page.path.name).path.read_bytes()
+    replaced = {
+        "https://japan.kantei.go.jp/101_kishida/statement/202112/_00003.html": soft_404,
+        "https://japan.kantei.go.jp/101_kishida/statement/202112/_00004.html": soft_404,
+        "https://japan.kantei.go.jp/101_kishida/statement/202112/_00005.html": listing,
+    }
+    warc = write_warc(
+        tmp_path / "kantei.warc.gz",
+        [
+            (
+                page.url,
+                200,
+                [("Content-Type", "text/html; charset=utf-8")],
+                replaced.get(page.url, page.path.read_bytes()),
+            )
+            for page in pages
+        ],
+    )
+    learned = process.run_offline(process.learn(KANTEI, "learned_kantei_odd", 20), _Archive(warc))  # type: ignore[arg-type]
+    reasons = {item.url.rsplit("/", 1)[-1]: item.reason for item in learned.rejected}
+    assert reasons["_00005.html"].startswith("a listing: 14 links")
+    assert "_00003.html" in reasons and "_00004.html" in reasons
+    assert all(reason in ("the same page answers 2 URLs (a placeholder)", "an error or maintenance page ('系统维护')")
+               for name, reason in reasons.items() if name != "_00005.html")  # fmt: skip
+    assert len(learned.template.pages) == 8 and learned.template.body == "#format"
+    text = report(learned)
+    assert "not statements (3, not learned from):" in text and "missing from the recording" not in text
+    assert "not fetched (3):" in text
 
 
 def test_statements_learn_writes_a_module_that_scrapy_lists_and_extract_reads(tmp_path: Path) -> None:

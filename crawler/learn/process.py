@@ -240,7 +240,7 @@ def learn(
         page.url = url  # compare under the listed URL (titles and dates are keyed by it)
         statement_pages.append(page)
     listing_dates = dates.dates if dates else {}
-    template, screened = learn_template(statement_pages, titles, listing_dates, listing_pages)
+    template, screened = learn_template(statement_pages, titles, listing_dates, listing_pages, group.key)
     rejected += screened
     if template is None:
         raise LearnError(

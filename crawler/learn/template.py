@@ -24,6 +24,7 @@ import lxml.html
 from crawler.items import PageItem
 from crawler.learn import selectors
 from crawler.learn.dates import ENGLISH_MONTH_RE, DateFormat, find_date
+from crawler.learn.links import links_of, title_like
 from crawler.learn.pages import Page
 from crawler.sites.base import Listing, Section, Site, Template
 from pipelines.extract import NotAStatement, extract
@@ -100,12 +101,24 @@ def _fingerprint(page: Page) -> str:
     return hashlib.sha256("\n".join(unit.text for unit in page.units).encode()).hexdigest()
 
 
-def screen(pages: list[Page]) -> tuple[list[Page], list[Rejected]]:
+def screen(
+    pages: list[Page], listing_key: tuple[str, ...] | None = None
+) -> tuple[list[Page], list[Rejected]]:
     """Set aside pages that are not statements: error and maintenance placeholders (their `<title>` or first
-    words say so, or several URLs answer the same page)."""
+    words say so, or several URLs answer the same page) and listings (title-like links where the listing has its
+    entries: a listing of listings)."""
     prints = Counter(_fingerprint(page) for page in pages)
     kept, rejected = [], []
     for page in pages:
+        if listing_key is not None:
+            entries = {
+                link.url for link in links_of(page) if link.key == listing_key and title_like(link.text)
+            }
+            if len(entries) >= 3:
+                rejected.append(
+                    Rejected(page.url, f"a listing: {len(entries)} links where the listing has its entries")
+                )
+                continue
         title = clean_text(page.root.findtext(".//title") or "")
         start = " ".join(unit.text for unit in page.units[:12])[:400]
         match = SOFT_404.search(title) or SOFT_404.search(start)
@@ -622,6 +635,7 @@ def learn_template(
     listing_titles: dict[str, str],
     listing_dates: dict[str, dt.date],
     listing_pages: list[Page],
+    listing_key: tuple[str, ...] | None = None,
 ) -> tuple[Learned | None, list[Rejected]]:
     """Learn the statement template from `pages` (at least two).
 
@@ -630,11 +644,12 @@ def learn_template(
         listing_titles: URL → the listing's link text.
         listing_dates: URL → the listing's date, where it shows one.
         listing_pages: the listing pages fetched (the marker must not be on them).
+        listing_key: where the listing's entries sit (a page with title-like links there is a listing).
 
     Returns:
         The template learned (None when no body block is common to the pages) and the pages set aside.
     """
-    kept, rejected = screen(pages)
+    kept, rejected = screen(pages, listing_key)
     if len(kept) < 2:
         return None, rejected
     body, body_seen, no_body, weights = learn_body(kept, listing_titles)
