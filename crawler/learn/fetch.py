@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Generator, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import scrapy
 from scrapy.crawler import CrawlerProcess
@@ -31,7 +31,10 @@ class LearnSpider(scrapy.Spider):
     """
 
     name = "learn"
-    custom_settings = {"ITEM_PIPELINES": {}, "EXTENSIONS": {"crawler.extensions.Progress": None}}
+    custom_settings: ClassVar[dict[str, Any]] = {
+        "ITEM_PIPELINES": {},
+        "EXTENSIONS": {"crawler.extensions.Progress": None},
+    }
 
     def __init__(
         self,

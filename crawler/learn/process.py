@@ -22,9 +22,9 @@ from crawler.learn import pagination
 from crawler.learn.dates import (
     DateRule,
     learn_image_dates,
-    read_listing_date,
     learn_text_dates,
     learn_title_dates,
+    read_listing_date,
 )
 from crawler.learn.pages import Fetched, Page, parse
 from crawler.learn.template import Learned, Rejected, learn_template

@@ -652,7 +652,7 @@ def learn_template(
     kept, rejected = screen(pages, listing_key)
     if len(kept) < 2:
         return None, rejected
-    body, body_seen, no_body, weights = learn_body(kept, listing_titles)
+    body, body_seen, no_body, _ = learn_body(kept, listing_titles)
     rejected += no_body
     refused = {item.url for item in no_body}
     kept = [page for page in kept if page.url not in refused]

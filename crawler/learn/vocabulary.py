@@ -154,8 +154,10 @@ KIND_WORDS: dict[str, tuple[tuple[str, str], ...]] = {
         ("interview", r"\bInterview\b"),
         (
             "meeting",
-            r"\bMeets?\b|\bTalks\b|\bPhone Call\b|\bTelephone\b|\bVideo Call\b|\bMeeting\b|\bConsultations?\b"
-            r"|\bReadout\b",
+            (
+                r"\bMeets?\b|\bTalks\b|\bPhone Call\b|\bTelephone\b|\bVideo Call\b|\bMeeting\b|\bConsultations?\b"
+                r"|\bReadout\b"
+            ),
         ),
     ),
     "zh": (
@@ -203,8 +205,10 @@ SPEAKER_PATTERNS: dict[str, tuple[str, ...]] = {
     ),
     "zh": (
         r"发言人(?P<name>[\u4e00-\u9fff]{2,3}?)(?=主持|就|答|发表|表示|在|宣布|谈)",
-        r"(?:部长|外长|总理|主席|大使|副部长|国务委员)(?P<name>[\u4e00-\u9fff]{2,3}?)"
-        r"(?=会见|会谈|出席|同|与|在|致|发表|接受|通电话|表示|集体会见)",
+        (
+            r"(?:部长|外长|总理|主席|大使|副部长|国务委员)(?P<name>[\u4e00-\u9fff]{2,3}?)"
+            r"(?=会见|会谈|出席|同|与|在|致|发表|接受|通电话|表示|集体会见)"
+        ),
     ),
 }
 """Speaker patterns tried on titles: a role, then a name."""

@@ -26,30 +26,42 @@ def literal(value: str) -> str:
     return repr(value)
 
 
-def _expression(value: str) -> str:
-    """A string expression for a regex: `ENGLISH_MONTH_RE` by name where it occurs, long literals cut at `|`."""
+def _pieces(value: str) -> list[str]:
+    """A regex as the pieces of a string expression: `ENGLISH_MONTH_RE` by name where it occurs, literals cut
+    before a `|` or `(` (never after a backslash) into pieces of about 70 characters."""
     if ENGLISH_MONTH_RE in value:
         before, _, after = value.partition(ENGLISH_MONTH_RE)
-        parts = [_expression(before)] if before else []
-        parts.append("ENGLISH_MONTH_RE")
-        if after:
-            parts.append(_expression(after))
-        return " + ".join(parts)
-    if len(value) <= 90 or "|" not in value:
-        return literal(value)
-    pieces, current = [], ""
-    for piece in re.split(r"(?=\|)", value):
-        if len(current) + len(piece) > 80 and current:
-            pieces.append(current)
-            current = piece
-        else:
-            current += piece
-    pieces.append(current)
-    return "(" + " ".join(literal(piece) for piece in pieces) + ")"
+        return [*(_pieces(before) if before else []), "ENGLISH_MONTH_RE", *(_pieces(after) if after else [])]
+    cuts = (
+        [0]
+        + [index for index in range(1, len(value)) if value[index] in "|(" and value[index - 1] != "\\"]
+        + [len(value)]
+    )
+    pieces, start = [], 0
+    for cut in cuts[1:]:
+        if cut - start > 70 and cut != len(value):
+            previous = max((c for c in cuts if start < c < cut), default=cut)
+            pieces.append(value[start:previous])
+            start = previous
+    pieces.append(value[start:])
+    return [literal(piece) for piece in pieces if piece]
 
 
-def _regex(value: str) -> str:
-    return f"re.compile({_expression(value)})"
+def _regex(value: str, indent: str = "    ") -> str:
+    """`re.compile(…)` of a regex, on one line where it fits in 110 characters, else one piece a line."""
+    pieces = _pieces(value)
+    joined = []
+    for index, piece in enumerate(pieces):
+        named = piece == "ENGLISH_MONTH_RE" or (index and pieces[index - 1] == "ENGLISH_MONTH_RE")
+        joined.append(piece if not index else (f" + {piece}" if named else f" {piece}"))
+    single = f"re.compile({''.join(joined)})"
+    if len(indent) + len(single) + 4 <= 110:
+        return single
+    lines = []
+    for index, piece in enumerate(pieces):
+        named = piece == "ENGLISH_MONTH_RE" or (index and pieces[index - 1] == "ENGLISH_MONTH_RE")
+        lines.append(f"{indent}    {'+ ' if index and named else ''}{piece}")
+    return "re.compile(\n" + "\n".join(lines) + f"\n{indent})"
 
 
 def office_name(site: LearnedSite) -> str:
@@ -185,9 +197,12 @@ def write_module(site: LearnedSite) -> str:
     add(_comment(f"time zone: {why}", "    "))
     add(f'    timezone="{zone or "UTC"}",\n')
     add(f'    allowed_domains=("{domain}",),\n')
-    add(f"    canonical_hosts={{{', '.join(f'{literal(k)}: {literal(v)}' for k, v in hosts.items())}}},\n")
+    add("    canonical_hosts={\n")
+    for key, value in hosts.items():
+        add(f"        {literal(key)}: {literal(value)},\n")
+    add("    },\n")
     add(_comment("the listing page learned from", "    "))
-    add(f'    sections=(Section("statements", {literal(site.listing_url)}),),\n')
+    add(f'    sections=(\n        Section("statements", {literal(site.listing_url)}),\n    ),\n')
     add("    listing=Listing(\n")
     group_size = len(site.group.links)
     add(
@@ -199,11 +214,11 @@ def write_module(site: LearnedSite) -> str:
     )
     add(f"        entry={literal(site.entry)},\n")
     add(_comment("what the paths of all the statement links seen share", "        "))
-    add(f"        statement_url={_regex(site.statement_url)},\n")
+    add(f"        statement_url={_regex(site.statement_url, '        ')},\n")
     p = site.pagination
     if p is not None and p.kind == "count":
         add(_comment(f"{p.evidence}; page 2 is {p.url}", "        "))
-        add(f"        page_count={_regex(p.count_regex or '')},\n")
+        add(f"        page_count={_regex(p.count_regex or '', '        ')},\n")
         add(f"        page_url={literal(p.page_url or '')},\n")
     elif p is not None:
         add(_comment(f"{p.evidence}; it leads to {p.url}, which lists further statements", "        "))
@@ -221,17 +236,16 @@ def write_module(site: LearnedSite) -> str:
                 "        ",
             )
         )
-        add(f"        entry_date={_regex(dates.format.regex)},\n")
+        add(f"        entry_date={_regex(dates.format.regex, '        ')},\n")
     add("    ),\n")
     add("    templates=(TEMPLATE,),\n")
     formats = _page_formats(site)
     if formats:
         add(_comment("how the page's date element and the listing write dates", "    "))
-        add(
-            "    page_dates=("
-            + "".join(f"{_regex(form.regex + _TIME)}, " for form in formats).rstrip(" ")
-            + "),\n"
-        )
+        add("    page_dates=(\n")
+        for form in formats:
+            add(f"        {_regex(form.regex + _TIME, '        ')},\n")
+        add("    ),\n")
     for field, rule, what in (
         ("title_dates", site.title_dates, "titles"),
         ("lead_dates", site.lead_dates, "first paragraphs"),
@@ -242,7 +256,7 @@ def write_module(site: LearnedSite) -> str:
         agree, compared = rule.agrees
         checked = f", agreeing with the listing or page on {agree} of {compared}" if compared else ""
         add(_comment(f"a date {rule.where} of {rule.seen[0]} of {rule.seen[1]} {what}{checked}", "    "))
-        add(f"    {field}=({_regex(rule.regex)},),\n")
+        add(f"    {field}=({_regex(rule.regex, '        ')},),\n")
     if months:
         add("    month_names=ENGLISH_MONTHS,\n")
     if site.image_dates is not None:
@@ -264,19 +278,23 @@ def write_module(site: LearnedSite) -> str:
                     "        ",
                 )
             )
-            add(f"        {_regex(rule.regex)},\n")
+            add(f"        {_regex(rule.regex, '        ')},\n")
         add("    ),\n")
     add(_comment("title words of each kind; the number of sampled titles each rule classifies", "    "))
     add("    kind_rules=(\n")
     for rule in site.kinds:
-        add(f"        ({_regex(rule.regex)}, {literal(rule.kind)}),  # {rule.seen} of {n}\n")
+        add(f"        # {rule.kind}: {rule.seen} of {n} titles\n")
+        line = f"        ({_regex(rule.regex, '        ')}, {literal(rule.kind)}),\n"
+        if len(line) > 111 or "\n" in line[:-1]:
+            line = f"        (\n            {_regex(rule.regex, '            ')},\n            {literal(rule.kind)},\n        ),\n"
+        add(line)
     add("    ),\n")
     add(f'    default_kind="{site.default_kind}",\n')
     if t.boilerplate:
         add("    boilerplate_paragraphs=(\n")
         for regex, evidence in t.boilerplate:
             add(_comment(evidence, "        "))
-            add(f"        {_regex(regex)},\n")
+            add(f"        {_regex(regex, '        ')},\n")
         add("    ),\n")
     add(")\n")
     add(f'"""Spider `{site.name}`, learned from {urlsplit(site.listing_url).hostname}."""\n')
