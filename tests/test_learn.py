@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,6 +28,15 @@ from tests.conftest import REPO, fixture_pages, fixture_warc, statement_fixtures
 
 STATEMENTS = Path(sys.executable).parent / "statements"
 KANTEI = "https://japan.kantei.go.jp/101_kishida/statement/202112/index.html"
+
+
+@pytest.fixture(autouse=True)
+def _sites_registry() -> Iterator[None]:
+    """The sites a test loads from its folders leave the registry with it (other tests list the built-in ones)."""
+    before = dict(SITES)
+    yield
+    SITES.clear()
+    SITES.update(before)
 
 
 def _run(command: list[str], sites: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
