@@ -99,7 +99,7 @@ _CAPITAL_ZONES = {
 
 
 def _zone_table() -> dict[str, list[str]]:
-    """Country code → its zones, from the system's zone.tab (else the tzdata package's)."""
+    """Country code → its zones, from the system's zone.tab (else the tzdata package's, a dependency)."""
     text = None
     system = Path("/usr/share/zoneinfo/zone.tab")
     if system.is_file():
