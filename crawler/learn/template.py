@@ -514,7 +514,7 @@ _RULE = re.compile(r"([^\w\s]|_)\1{2,}")
 def skeleton(text: str) -> str:
     """A paragraph with its numbers, English month names and the length of its rules taken out: "For Immediate
     Release April 30, 2009" and "… May 1, 2009" are one skeleton, and so are rules of 63 and 65 underscores."""
-    return _RULE.sub(r"\1\1\1", re.sub(r"\d+", "0", _MONTH.sub("M", text)))
+    return _RULE.sub("___", re.sub(r"\d+", "0", _MONTH.sub("M", text)))
 
 
 def skeleton_regex(text: str) -> str:
@@ -528,7 +528,7 @@ def skeleton_regex(text: str) -> str:
             break
         separator, rule = parts[index + 1], parts[index + 2]
         if rule is not None:
-            out.append(re.escape(rule) + "{3,}")
+            out.append(r"(?:[^\w\s]|_){3,}")  # a rule of any character: "____", "----", "===="
         elif separator.isdigit():
             out.append(r"\d+")
         else:
@@ -582,10 +582,17 @@ def learn_boilerplate(paragraphs: dict[str, list[str]]) -> list[tuple[str, str]]
     ]
     if len(header) > 1:
         # A header's lines run together into one paragraph on some pages ("For Immediate Release February 9,
-        # 2009"): any sequence of them is boilerplate too. Atomic groups: a paragraph that is not one fails at once.
-        pieces = "|".join(header)
+        # 2009"): two or more of them in a row are boilerplate too, with the place in parentheses that a release's
+        # header may name ("(Elkhart, Indiana)") and one line of 60 characters at most before and after that the
+        # sample did not show ("Office of the Vice President", "EMBARGOED UNTIL …"). Atomic groups: a paragraph
+        # that is not one fails at once.
+        pieces = "|".join([*header, r"\([^()]{1,60}\)"])
         learned.append(
-            (f"(?>{pieces})(?:\\s*+(?>{pieces}))++", "the header lines above, run together in one paragraph")
+            (
+                f"(?i)(?:[^\\n]{{1,60}}?\\s+)?(?>{pieces})(?:\\s*+(?>{pieces}))++(?:\\s+[^\\n]{{1,60}})?",
+                "two or more of the header lines above run together in one paragraph, in any case, with at most a"
+                " line the sample did not show before and after them",
+            )
         )
     return learned
 
@@ -700,7 +707,10 @@ def learn_template(
         dates=dates,
     )
     template = to_template(learned, "learning", "")
-    first_read = core_read(kept, template)
+    # Boilerplate is learned line by line (every <br> a break): a header's lines that some pages run together in
+    # one paragraph are then known one by one, and matched in any grouping.
+    lines = Template(**{**template.__dict__, "single_br_splits": True})
+    first_read = core_read(kept, lines)
     for url, reason in first_read.failed.items():
         learned.notes.append(f"the core could not read {url} with the learned template: {reason}")
     learned.boilerplate = learn_boilerplate(first_read.paragraphs)
