@@ -276,7 +276,7 @@ def main() -> None:
     print(f"learned modules, reports and databases in {work}\n")
     print(
         "| site | hand-written | learned | URL recall | URL precision | body F1 mean | body F1 min | titles equal"
-        " | dates equal | pages with boilerplate | gold pages: F1 mean (min) |"
+        " | dates equal | pages with boilerplate | gold pages read: F1 mean (min) |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
