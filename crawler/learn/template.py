@@ -590,8 +590,10 @@ def learn_boilerplate(paragraphs: dict[str, list[str]]) -> list[tuple[str, str]]
         learned.append(
             (
                 f"(?i)(?:[^\\n]{{1,60}}?\\s+)?(?>{pieces})(?:\\s*+(?>{pieces}))++(?:\\s+[^\\n]{{1,60}})?",
-                "two or more of the header lines above run together in one paragraph, in any case, with at most a"
-                " line the sample did not show before and after them",
+                (
+                    "two or more of the header lines above run together in one paragraph, in any case, with at"
+                    " most a line the sample did not show before and after them"
+                ),
             )
         )
     return learned
