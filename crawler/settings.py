@@ -1,6 +1,6 @@
 """Scrapy settings of ministry statements.
 
-`STATEMENTS_DB`, `REPLAY_WARC` and `STATEMENTS_CONTACT` are also read from environment variables of the same name;
+`STATEMENTS_DB`, `REPLAY_WARC`, `STATEMENTS_CONTACT` and `STATEMENTS_SITES` are also read from environment variables of the same name;
 `-s NAME=VALUE` on the command line wins over both. Live crawls are polite by default: robots.txt obeyed,
 AutoThrottle on, at most two requests at a time per site, a User-Agent that says who runs the crawler. In replay
 mode (REPLAY_WARC set) nothing reaches a site, so the spiders turn delays, AutoThrottle and the HTTP cache off
@@ -16,6 +16,9 @@ SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 # `scrapy crawl` exits 1 when the run failed or did not finish (crawler/commands/crawl.py).
 COMMANDS_MODULE = "crawler.commands"
+# Spiders of the site modules in the STATEMENTS_SITES folders too (os.pathsep-separated; see crawler.sites).
+SPIDER_LOADER_CLASS = "crawler.spiders.sites.SiteSpiderLoader"
+STATEMENTS_SITES = os.environ.get("STATEMENTS_SITES") or ""
 
 STATEMENTS_DB = os.environ.get("STATEMENTS_DB") or "statements.db"
 REPLAY_WARC = os.environ.get("REPLAY_WARC") or None

@@ -10,11 +10,14 @@ import csv
 import dataclasses
 import datetime as dt
 import json
+import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from tabulate import tabulate
@@ -523,6 +526,74 @@ def reparse_command(db_path: Path, site: str | None) -> None:
     summary = ", ".join(f"{counts[key]} {key}" for key in ("new", "updated", "unchanged"))
     rejected = {key.removeprefix("rejected/"): n for key, n in counts.items() if key.startswith("rejected/")}
     click.echo(f"{summary}; rejected: {json.dumps(rejected, sort_keys=True) if rejected else 0}")
+
+
+@main.command("learn")
+@click.argument("url", callback=_url)
+@click.option("--name", required=True, help="Spider name of the new site: office and language (mfa_xx_en).")
+@click.option(
+    "--warc", type=click.Path(exists=True, dir_okay=False), help="Answer every request from this WARC."
+)
+@click.option(
+    "--pages", default=20, show_default=True, type=click.IntRange(2, 500), help="Statement pages compared."
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder the module is written to (default: the first STATEMENTS_SITES folder).",
+)
+@click.option(
+    "--timezone", help="The site's IANA time zone, where its domain does not tell it (Europe/Paris)."
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]),
+    default="WARNING",
+    show_default=True,
+    help="Scrapy's log level.",
+)
+def learn_command(
+    url: str, name: str, warc: str | None, pages: int, out: Path | None, timezone: str | None, log_level: str
+) -> None:
+    """Learn a site module from URL, one listing page of a statement section, and write it to OUT/NAME.py.
+
+    Fetches the listing, its further pages and PAGES statement pages (live, politely, or from --warc), compares
+    them, writes the module and prints a report of what was learned from what. See README, "Adding a site".
+    """
+    from crawler.learn.fetch import learn_site
+    from crawler.learn.process import LearnError
+    from crawler.learn.report import report
+    from crawler.learn.writer import write_site
+    from crawler.sites import BUILT_IN, SITES, site_folders
+
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+        raise click.BadParameter(
+            f"{name!r} is not a spider name (lower case letters, digits, _)", param_hint="--name"
+        )
+    if name in BUILT_IN or name in SITES:
+        raise click.BadParameter(f"a site named {name!r} exists already", param_hint="--name")
+    folders = site_folders(os.environ.get("STATEMENTS_SITES"))
+    folder = out or (folders[0] if folders else None)
+    if folder is None:
+        raise click.UsageError("give --out DIR, or set STATEMENTS_SITES to the folder of your site modules")
+    if (folder / f"{name}.py").exists():
+        raise click.UsageError(f"{folder / (name + '.py')} exists: move it away or choose another --name")
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise click.BadParameter(
+                f"{timezone!r} is not an IANA time zone", param_hint="--timezone"
+            ) from None
+    settings = {"REPLAY_WARC": warc, "LOG_LEVEL": log_level}
+    try:
+        site = learn_site(
+            url, name, pages, timezone, settings, progress=lambda line: click.echo(line, err=True)
+        )
+    except LearnError as error:
+        raise click.ClickException(str(error)) from None
+    path = write_site(site, folder)
+    click.echo(report(site, path))
 
 
 def _shorten(text: str, width: int) -> str:

@@ -110,18 +110,19 @@ def test_whitehouse_backfill_skips_by_listing_date_and_stops_before_since() -> N
 
 
 def test_belarus_listing_links_survive_a_damaged_browser_saved_page() -> None:
-    """The saved listing's links point to http://localhost/ and its bytes are damaged UTF-8 declared as
-    windows-1251: only the statement links and their titles are read off it."""
+    """The saved listing's links point to http://localhost/ (the browser that saved it resolved the relative
+    links there) and its bytes are damaged UTF-8 declared as windows-1251: the statement links are read as the
+    relative links they were, with their titles."""
     spider = _spider("mfa_by_en")
     page = FIXTURES / "mfa_by_en" / "listing_statements.html"
     response = _response(page, "https://mfa.gov.by/en/press/statements/", "text/html")
     entries = spider.listing_entries(response, spider.site.listing)
     assert [entry["url"] for entry in entries] == [
-        "http://localhost/bf7e69d3fec2c5f0.html",
-        "http://localhost/b7b71aff55bfca76.html",
-        "http://localhost/f179725988c80350.html",
-        "http://localhost/cf70e7349e4f19db.html",
-        "http://localhost/dad9272a52869cef.html",
+        "https://mfa.gov.by/en/press/statements/bf7e69d3fec2c5f0.html",
+        "https://mfa.gov.by/en/press/statements/b7b71aff55bfca76.html",
+        "https://mfa.gov.by/en/press/statements/f179725988c80350.html",
+        "https://mfa.gov.by/en/press/statements/cf70e7349e4f19db.html",
+        "https://mfa.gov.by/en/press/statements/dad9272a52869cef.html",
     ]
     assert entries[0]["title"] == (
         "Statement of the Foreign Ministry of the Republic of Belarus in connection with the situation in Kazakhstan"

@@ -28,6 +28,7 @@ from crawler.faults import fault_reason, is_challenge
 from crawler.httpcache import page_accepted, page_rejected
 from crawler.items import PageItem, PagePart
 from crawler.sites.base import Listing, Site
+from crawler.urls import rebase_loopback
 from crawler.verdict import SITE_CHANGED_MIN_PAGES, run_problems
 from pipelines.normalize import canonical_url, listing_date, request_url, statement_id
 from pipelines.parts import page_parts
@@ -212,7 +213,7 @@ class StatementSpider(scrapy.Spider):
             href = link.attrib.get("href")
             if not href:
                 continue
-            url = request_url(response.urljoin(href.strip()), self.site)
+            url = request_url(rebase_loopback(response.urljoin(href.strip()), response.url), self.site)
             canonical = canonical_url(url, self.site)
             if not listing.statement_url.search(urlsplit(url).path) or canonical in seen:
                 continue

@@ -2,12 +2,16 @@
 
 The classes are made here from `crawler.sites.SITES`, so a new site module is a new spider without a line of
 spider code; each is a `StatementSpider` (see it for arguments, output and stats) with the site's name,
-declarations and allowed domains, and a docstring written from them.
+declarations and allowed domains, and a docstring written from them. `SiteSpiderLoader` (the project's
+`SPIDER_LOADER_CLASS`) adds the sites of the `STATEMENTS_SITES` folders named by the Scrapy setting.
 """
 
 from __future__ import annotations
 
-from crawler.sites import SITES
+from scrapy.settings import BaseSettings
+from scrapy.spiderloader import SpiderLoader
+
+from crawler.sites import SITES, load_site_folders
 from crawler.sites.base import Site
 from crawler.spiders.base import StatementSpider
 
@@ -38,3 +42,16 @@ def spider_class(site: Site) -> type[StatementSpider]:
 
 SPIDERS: dict[str, type[StatementSpider]] = {name: spider_class(site) for name, site in SITES.items()}
 globals().update({cls.__name__: cls for cls in SPIDERS.values()})
+
+
+class SiteSpiderLoader(SpiderLoader):
+    """Scrapy's spider loader, which also loads the site modules of the folders named by the `STATEMENTS_SITES`
+    setting (`-s STATEMENTS_SITES=…`, else the environment variable) and makes a spider of each, so that
+    `scrapy list` and `scrapy crawl NAME` see them."""
+
+    def __init__(self, settings: BaseSettings) -> None:
+        load_site_folders(settings.get("STATEMENTS_SITES"))
+        super().__init__(settings)
+        for name, site in SITES.items():
+            if name not in self._spiders:
+                SPIDERS[name] = self._spiders[name] = spider_class(site)
