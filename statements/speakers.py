@@ -30,14 +30,20 @@ from pipelines.names import person_key, resolve_in_statement, resolve_names
 logger = logging.getLogger(__name__)
 
 SCHEMA = (
-    "create table if not exists statement_speakers (statement_id text not null references statements(id),"
-    " speaker text not null, name text not null, primary key (statement_id, speaker))",
+    (
+        "create table if not exists statement_speakers (statement_id text not null references statements(id),"
+        " speaker text not null, name text not null, primary key (statement_id, speaker))"
+    ),
     "create index if not exists statement_speakers_name on statement_speakers (name, statement_id)",
     "create index if not exists statement_speakers_speaker on statement_speakers (speaker collate nocase)",
-    "create table if not exists speaker_names (site text not null, speaker text not null, name text not null,"
-    " primary key (site, speaker))",
-    "create trigger if not exists statement_speakers_ad after delete on statements begin"
-    " delete from statement_speakers where statement_id = old.id; end",
+    (
+        "create table if not exists speaker_names (site text not null, speaker text not null, name text not null,"
+        " primary key (site, speaker))"
+    ),
+    (
+        "create trigger if not exists statement_speakers_ad after delete on statements begin"
+        " delete from statement_speakers where statement_id = old.id; end"
+    ),
 )
 """The speaker tables, their indexes, and the trigger that drops a deleted statement's rows."""
 
@@ -93,7 +99,9 @@ def fill(db: sqlite_utils.Database) -> int:
         for statement_id, names in statements:
             local = _local(db, statement_id, names, people)
             rows.extend(_rows(statement_id, names, local, resolved))
-        db.conn.executemany("insert into statement_speakers (statement_id, speaker, name) values (?, ?, ?)", rows)
+        db.conn.executemany(
+            "insert into statement_speakers (statement_id, speaker, name) values (?, ?, ?)", rows
+        )
         written += len(rows)
     return written
 
@@ -109,7 +117,11 @@ def _people(resolved: dict[str, str]) -> dict[str, str]:
 
 
 def _local(
-    db: sqlite_utils.Database, statement_id: str, names: list[str], people: dict[str, str], text: str | None = None
+    db: sqlite_utils.Database,
+    statement_id: str,
+    names: list[str],
+    people: dict[str, str],
+    text: str | None = None,
 ) -> dict[str, str]:
     """Rule 3 for one statement: its speakers named by title and surname → a person's name, from its text (read
     when not given and needed)."""
@@ -146,7 +158,9 @@ class SpeakerUpkeep:
     def _site(self, db: sqlite_utils.Database, site: str) -> tuple[dict[str, str], dict[str, str]]:
         """(spelling → name, person key → name) of a site, read once."""
         if site not in self._sites:
-            resolved = dict(db.execute("select speaker, name from speaker_names where site = ?", [site]).fetchall())
+            resolved = dict(
+                db.execute("select speaker, name from speaker_names where site = ?", [site]).fetchall()
+            )
             self._sites[site] = (resolved, _people(resolved))
         return self._sites[site]
 
@@ -213,9 +227,9 @@ def resolve_site(db: sqlite_utils.Database, site: str) -> dict[str, str]:
     return resolved
 
 
-def speaker_counts(db: sqlite_utils.Database, where: str = "", params: dict[str, Any] | None = None) -> list[
-    tuple[str, int, list[str]]
-]:
+def speaker_counts(
+    db: sqlite_utils.Database, where: str = "", params: dict[str, Any] | None = None
+) -> list[tuple[str, int, list[str]]]:
     """(name, statements, spellings) of every person, most statements first; `where`: conditions on the
     statements `s` counted (" and …", as `statements.search.Filters.sql` gives)."""
     rows = db.execute(
