@@ -36,6 +36,8 @@ SCHEMA = (
     ),
     "create index if not exists statement_speakers_name on statement_speakers (name, statement_id)",
     "create index if not exists statement_speakers_speaker on statement_speakers (speaker collate nocase)",
+    # turns per person: (speaker, statement_id) pairs counted from an index, then named by statement_speakers
+    "create index if not exists turns_speaker_statement on turns (speaker, statement_id)",
     (
         "create table if not exists speaker_names (site text not null, speaker text not null, name text not null,"
         " primary key (site, speaker))"
