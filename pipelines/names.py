@@ -26,24 +26,128 @@ import re
 from collections.abc import Mapping
 
 TITLE_WORDS = frozenset(
-    """
-    mr mrs ms miss mx dr prof professor sir dame lord lady madam rev reverend hon honorable the his her
-    secretary under deputy assistant associate acting ambassador administrator director general gen admiral adm
-    rear vice captain capt colonel col lieutenant lt major maj commander cmdr sergeant sgt senator sen
-    representative rep congressman congresswoman governor gov mayor president chairman chairwoman chair
-    chief commissioner attorney judge justice minister counselor counsellor coordinator adviser advisor press
-    spokesperson spokesman spokeswoman special envoy surgeon first prime foreign state chancellor premier king
-    queen prince princess sheikh el la le
-    """.split()
+    (
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "professor",
+        "sir",
+        "dame",
+        "lord",
+        "lady",
+        "madam",
+        "rev",
+        "reverend",
+        "hon",
+        "honorable",
+        "the",
+        "his",
+        "her",
+        "secretary",
+        "under",
+        "deputy",
+        "assistant",
+        "associate",
+        "acting",
+        "ambassador",
+        "administrator",
+        "director",
+        "general",
+        "gen",
+        "admiral",
+        "adm",
+        "rear",
+        "vice",
+        "captain",
+        "capt",
+        "colonel",
+        "col",
+        "lieutenant",
+        "lt",
+        "major",
+        "maj",
+        "commander",
+        "cmdr",
+        "sergeant",
+        "sgt",
+        "senator",
+        "sen",
+        "representative",
+        "rep",
+        "congressman",
+        "congresswoman",
+        "governor",
+        "gov",
+        "mayor",
+        "president",
+        "chairman",
+        "chairwoman",
+        "chair",
+        "chief",
+        "commissioner",
+        "attorney",
+        "judge",
+        "justice",
+        "minister",
+        "counselor",
+        "counsellor",
+        "coordinator",
+        "adviser",
+        "advisor",
+        "press",
+        "spokesperson",
+        "spokesman",
+        "spokeswoman",
+        "special",
+        "envoy",
+        "surgeon",
+        "first",
+        "prime",
+        "foreign",
+        "state",
+        "chancellor",
+        "premier",
+        "king",
+        "queen",
+        "prince",
+        "princess",
+        "sheikh",
+        "el",
+        "la",
+        "le",
+    )
 )
 """Words of titles and honorifics (case-folded, without dots): a name made of these and a surname names the
 person by title ("Under Secretary Brainard", "Rear Admiral Brice-O'Hara", "El Presidente" is a role)."""
 
 ROLE_WORDS = frozenset(
-    """
-    official officials moderator operator participant participants audience q press corps presidente
-    president spokesperson spokesman spokeswoman secretary minister reporter reporters journalist unknown
-    """.split()
+    (
+        "official",
+        "officials",
+        "moderator",
+        "operator",
+        "participant",
+        "participants",
+        "audience",
+        "q",
+        "press",
+        "corps",
+        "presidente",
+        "president",
+        "spokesperson",
+        "spokesman",
+        "spokeswoman",
+        "secretary",
+        "minister",
+        "reporter",
+        "reporters",
+        "journalist",
+        "unknown",
+    )
 )
 """Last words that make a name a role, not a person: never merged (two "Senior Administration Official"s
 of one briefing may be two people)."""
@@ -177,7 +281,9 @@ def resolve_names(counts: Mapping[str, int]) -> dict[str, str]:
         resolved.update(dict.fromkeys(names, name))
     for name in counts:
         if name not in resolved:  # case alone: the spelling most used, then the one with more capitals
-            resolved[name] = max(spellings[name.casefold()], key=lambda other: (counts[other], _capitals(other)))
+            resolved[name] = max(
+                spellings[name.casefold()], key=lambda other: (counts[other], _capitals(other))
+            )
     return resolved
 
 
@@ -214,7 +320,12 @@ def resolve_in_statement(speakers: list[str], text: str, people: Mapping[str, st
             words = re.split(r"[ \t]+", before.rstrip(" \t").rsplit("\n", 1)[-1])
             while words and _is_initial(words[-1]) and words[-1].endswith("."):
                 words.pop()
-            if words and _proper(words[-1]) and _fold(words[-1]) not in TITLE_WORDS and words[-1][-1].isalpha():
+            if (
+                words
+                and _proper(words[-1])
+                and _fold(words[-1]) not in TITLE_WORDS
+                and words[-1][-1].isalpha()
+            ):
                 given_names.add(NICKNAMES.get(_fold(words[-1]), _fold(words[-1])))
         if len(given_names) == 1:
             person = people.get(f"{given_names.pop()} {surname}")
