@@ -46,6 +46,8 @@ from statements.search import BadQuery, Filters, match_condition, search, statem
 from statements.speakers import person_filter
 
 PLUGIN = __name__
+DISTRIBUTION = "ministry-statements"
+"""The name Datasette serves this plugin's static/ folder under (/-/static-plugins/ministry-statements/)."""
 METADATA = json.loads(resources.files(PLUGIN).joinpath("metadata.json").read_text(encoding="utf-8"))
 """Datasette metadata of the tables of a statements database."""
 
@@ -346,7 +348,7 @@ def prepare_jinja2_environment(env: Any) -> None:
 def extra_css_urls(database: str | None, datasette: Any) -> list[str]:
     if not is_statements_database(datasette, database):
         return []
-    return [datasette.urls.static_plugins(PLUGIN, "statements.css")]
+    return [datasette.urls.static_plugins(DISTRIBUTION, "statements.css")]
 
 
 def _filters_of(request: Any) -> Filters | None:
