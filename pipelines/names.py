@@ -276,7 +276,7 @@ def resolve_names(counts: Mapping[str, int]) -> dict[str, str]:
     for key, names in people.items():
         name = max(
             names,
-            key=lambda name, key=key: (-_extra_words(name, key), counts[name], _capitals(name), name),
+            key=lambda name: (-_extra_words(name, keys[name]), counts[name], _capitals(name), name),
         )
         resolved.update(dict.fromkeys(names, name))
     for name in counts:

@@ -25,7 +25,7 @@ from typing import Any
 
 import sqlite_utils
 
-from pipelines.names import person_key, resolve_in_statement, resolve_names
+from pipelines.names import name_key, person_key, resolve_in_statement, resolve_names
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ SCHEMA = (
     ),
     "create index if not exists statement_speakers_name on statement_speakers (name, statement_id)",
     "create index if not exists statement_speakers_speaker on statement_speakers (speaker collate nocase)",
+    "create index if not exists statement_speakers_spelling on statement_speakers (speaker)",  # resolve_site
     # turns per person: (speaker, statement_id) pairs counted from an index, then named by statement_speakers
     "create index if not exists turns_speaker_statement on turns (speaker, statement_id)",
     (
@@ -59,12 +60,16 @@ PERSON_NAMES = (
 
 def person_filter(statement_column: str, param: str, turn_speaker: str | None = None) -> str:
     """An SQL condition: the statement whose id is `statement_column` has the person named by parameter `param`
-    (any spelling, any case) among its speakers; with `turn_speaker` (a column), the turn is that person's."""
-    speaker = f" and ss.speaker = {turn_speaker}" if turn_speaker else ""
-    return (
-        f"exists (select 1 from statement_speakers ss where ss.statement_id = {statement_column}{speaker}"
-        f" and ss.name in ({PERSON_NAMES.format(param=param)}))"
-    )
+    (any spelling, any case) among its speakers; with `turn_speaker` (a column), the turn is that person's. The
+    statements are found through the index on `statement_speakers.name`; prefix the column with "+" to have
+    SQLite walk the table in its sort order and keep the person's rows (see the Datasette plugin)."""
+    names = PERSON_NAMES.format(param=param)
+    if turn_speaker:
+        return (
+            f"({statement_column}, {turn_speaker}) in (select ss.statement_id, ss.speaker from statement_speakers ss"
+            f" where ss.name in ({names}))"
+        )
+    return f"{statement_column} in (select ss.statement_id from statement_speakers ss where ss.name in ({names}))"
 
 
 def create_speaker_tables(db: sqlite_utils.Database) -> None:
@@ -226,7 +231,32 @@ def resolve_site(db: sqlite_utils.Database, site: str) -> dict[str, str]:
         " and statement_id in (select id from statements where site = ?)",
         renamed,
     )
+    _resolve_titles_again(db, site, resolved)
     return resolved
+
+
+def _resolve_titles_again(db: sqlite_utils.Database, site: str, resolved: dict[str, str]) -> None:
+    """Rule 3 again for the rows of a site whose speaker, named by title and surname, is still unresolved: a
+    crawl (newest first) may store a guest's later briefings, labelled "MR. FROMAN", before the one that gives
+    his full name, so that the crawl ends as a `fill` of the same statements would."""
+    titles = [speaker for speaker in resolved if (key := name_key(speaker)) is not None and not key[0]]
+    people = _people(resolved)
+    if not titles or not people:
+        return
+    rows = db.execute(
+        "select ss.statement_id, ss.speaker, s.title, s.body from statement_speakers ss"
+        " join statements s on s.id = ss.statement_id"
+        " where ss.speaker in (select value from json_each(:titles)) and ss.name = ss.speaker and s.site = :site",
+        {"titles": json.dumps(titles), "site": site},
+    ).fetchall()
+    updates = []
+    for statement_id, speaker, title, body in rows:
+        person = resolve_in_statement([speaker], f"{title}\n\n{body}", people).get(speaker)
+        if person is not None:
+            updates.append((resolved.get(person, person), statement_id, speaker))
+    db.conn.executemany(
+        "update statement_speakers set name = ? where statement_id = ? and speaker = ?", updates
+    )
 
 
 def speaker_counts(

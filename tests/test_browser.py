@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from statements.datasette import RANKED_HITS
 from statements.search import count_matches, search
 from statements.store import Store
 from statements.translations import link_translations
@@ -124,7 +125,7 @@ def test_search_in_each_language_ranks_as_the_cli(server, page, shots: Path, que
     page.wait_for_load_state()
     page.screenshot(path=str(shots / shot))
     store = Store(path, readonly=True)
-    hits, total = search(store, query, limit=50), count_matches(store, query)
+    hits, total = search(store, query, limit=RANKED_HITS), count_matches(store, query)
     store.close()
     shown = page.locator(".st-hit .st-title").all_inner_texts()
     assert shown == [hit.title for hit in hits]
