@@ -72,6 +72,16 @@ def person_filter(statement_column: str, param: str, turn_speaker: str | None = 
     return f"{statement_column} in (select ss.statement_id from statement_speakers ss where ss.name in ({names}))"
 
 
+def person_rowids(param: str) -> str:
+    """SQL of the rowids of the statements that have the person named by parameter `param` (any spelling, any
+    case) among their speakers: a condition `rowid in (…)` on it is checked from any index of `statements`,
+    without reading the rows (the Datasette plugin's facets over a person's statements)."""
+    return (
+        "select s.rowid from statements s where s.id in (select ss.statement_id from statement_speakers ss"
+        f" where ss.name in ({PERSON_NAMES.format(param=param)}))"
+    )
+
+
 def create_speaker_tables(db: sqlite_utils.Database) -> None:
     """Create the speaker tables when missing and fill them from the statements stored (a file made by an older
     version of this project), in the caller's transaction."""

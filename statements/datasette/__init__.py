@@ -43,7 +43,7 @@ from datasette.views.base import DatasetteError
 from crawler.sites import SITES
 from statements.feed import ENTRY_COLUMNS, atom_feed
 from statements.search import BadQuery, Filters, match_condition, search, statement_match, turn_match
-from statements.speakers import person_filter
+from statements.speakers import person_filter, person_rowids
 
 PLUGIN = __name__
 DISTRIBUTION = "ministry-statements"
@@ -257,7 +257,8 @@ def filters_from_request(request: Any, database: str, table: str, datasette: Any
     if not speaker or table not in ("statements", "turns") or not is_statements_database(datasette, database):
         return None
     if table == "statements":
-        condition = person_filter("+id", "_speaker")  # walk the date index: see search_filter
+        # rowids, checked from whatever index a query walks (the date index, a facet's): see search_filter
+        condition = f"+rowid in ({person_rowids('_speaker')})"
     else:
         condition = person_filter("statement_id", "_speaker", "speaker")
     return FilterArguments([condition], {"_speaker": speaker}, [f'speaker is "{speaker}"'])
