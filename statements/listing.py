@@ -95,9 +95,10 @@ def last_run_start(store: Store) -> str | None:
 
 
 def speakers(store: Store, filters: Filters | None = None) -> list[dict[str, Any]]:
-    """Every person who speaks in the statements matching `filters` (`speaker` ignored): name, statements, turns
-    (answers and announcements), and the spellings merged into the name, most statements first."""
-    where, params = (filters or Filters(speaker=None)).sql()
+    """Every person who speaks in the statements matching `filters` (with `speaker`: in that person's statements):
+    name, statements, turns (answers and announcements), and the spellings merged into the name, most statements
+    first."""
+    where, params = (filters or Filters()).sql()
     turns = dict(
         store.db.execute(
             "select ss.name, count(*) from turns t join statement_speakers ss"
@@ -113,9 +114,9 @@ def speakers(store: Store, filters: Filters | None = None) -> list[dict[str, Any
 
 
 def outlets(store: Store, filters: Filters | None = None) -> list[dict[str, Any]]:
-    """Every outlet that asks questions in the transcripts matching `filters` (`speaker` ignored), as the pages
-    write it: outlet, questions, transcripts, most questions first."""
-    where, params = (filters or Filters(speaker=None)).sql()
+    """Every outlet that asks questions in the transcripts matching `filters`, as the pages write it: outlet,
+    questions, transcripts, most questions first."""
+    where, params = (filters or Filters()).sql()
     rows = store.db.execute(
         "select t.outlet, count(*), count(distinct t.statement_id) from turns t"
         f" join statements s on s.id = t.statement_id where t.role = 'question' and t.outlet is not null{where}"
