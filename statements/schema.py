@@ -139,7 +139,12 @@ TABLES: dict[str, tuple[dict[str, type], dict[str, Any]]] = {
 INDEXES = (
     ("statements", ["url"], True),
     ("statements", ["date"], False),  # the newest first, as Datasette's table page and `statements list` sort
-    ("statements", ["language"], False),  # these three: facets and filters that read an index, not the rows
+    ("statements", ["language"], False),  # these: facets and filters that read an index, not the rows
+    (
+        "statements",
+        ["site", "language", "kind", "date"],
+        False,
+    ),  # facets of a filtered page (a site's, a search's)
     ("statements", ["kind"], False),
     ("statements", ["first_seen_at"], False),  # `statements new`, feeds
     ("turns", ["role"], False),

@@ -104,6 +104,7 @@ def test_facets_on_site_kind_speakers_and_year(datasette: Datasette) -> None:
         facets["speakers"]["Lin Jian"],
         facets["speakers"]["Josh Earnest"],
     ) == (3, 5, 1, 2)
+    assert facets["year"]["2020"] == 12 and facets["year"]["2009"] == 2
     assert data["suggested_facets"] == []
     chosen = _get(
         datasette, "/statements/statements.json?_speaker=Zhao+Lijian&_shape=array&_col=title&_nofacet=1"

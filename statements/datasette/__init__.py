@@ -289,9 +289,10 @@ class SpeakerFacet(Facet):
                 + f" group by ss.name order by count desc, value limit {size + 1}"
             )
         else:
+            # one row per person and statement is flagged `first`, so a count reads the partial index on name
             sql = (
-                "select name as value, count(distinct statement_id) as count from statement_speakers"
-                + (f" where statement_id in (select id from ({self.sql}))" if filtered else "")
+                "select name as value, count(*) as count from statement_speakers where first = 1"
+                + (f" and statement_id in (select id from ({self.sql}))" if filtered else "")
                 + f" group by name order by count desc, value limit {size + 1}"
             )
         selected = self.request.args.get("_speaker")
@@ -340,9 +341,72 @@ class SpeakerFacet(Facet):
         return results, timed_out
 
 
+class YearFacet(Facet):
+    """A facet by the year of `statements.date` (config: {"year": "date"}), counted from `substr(date, 1, 4)`:
+    SQLite reads the date from an index, where a facet on the generated column `year` made it read every row of
+    a filtered page (390 ms for a site's 495,000 statements); its values select `?year=` as the column facet did."""
+
+    type = "year"
+
+    async def suggest(self) -> list[dict[str, Any]]:
+        return []
+
+    async def facet_results(self) -> tuple[list[dict[str, Any]], list[str]]:
+        results, timed_out = [], []
+        size = self.get_facet_size()
+        selected = self.request.args.get("year")
+        for config in self.get_configs():
+            column = config["config"].get("column") or config["config"]["simple"]
+            sql = (
+                f"select substr({column}, 1, 4) as value, count(*) as count from ({self.sql})"
+                f" where {column} is not null group by value order by count desc, value limit {size + 1}"
+            )
+            try:
+                rows = await self.ds.execute(
+                    self.database,
+                    sql,
+                    self.params,
+                    truncate=False,
+                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+                )
+            except QueryInterrupted:
+                timed_out.append("year")
+                continue
+            values = []
+            for row in rows.rows[:size]:
+                chosen = selected == row["value"]
+                path = (
+                    path_with_removed_args(self.request, {"year": row["value"]})
+                    if chosen
+                    else path_with_added_args(self.request, {"year": row["value"]})
+                )
+                values.append(
+                    {
+                        "value": row["value"],
+                        "label": row["value"],
+                        "count": row["count"],
+                        "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(path)),
+                        "selected": chosen,
+                    }
+                )
+            results.append(
+                {
+                    "name": "year",
+                    "type": self.type,
+                    "hideable": config["source"] != "metadata",
+                    "toggle_url": self.ds.urls.path(
+                        path_with_removed_args(self.request, {"_facet_year": column})
+                    ),
+                    "results": values,
+                    "truncated": len(rows.rows) > size,
+                }
+            )
+        return results, timed_out
+
+
 @hookimpl
 def register_facet_classes() -> list[type]:
-    return [SpeakerFacet]
+    return [SpeakerFacet, YearFacet]
 
 
 @hookimpl
