@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 from statements.search import search
+from statements.speakers import fill
 from statements.store import Store
 from statements.writer import ROWIDS_PER_DAY
 
@@ -97,6 +98,8 @@ def build(source: Path, target: Path, count: int, seed: int = 2026) -> None:
             )
         if (first // BATCH) % 20 == 0:
             print(f"  {first + len(batch)} statements", file=sys.stderr, flush=True)
+    with store.transaction() as db:
+        fill(db)  # the speaker rows the store's writer would have written (statements.speakers)
     store.close()
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import os
 import re
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -27,8 +28,28 @@ from crawler.schedule import run_crawls
 from crawler.sites import SITES, UnknownSiteError, get_site
 from pipelines.extract import NotAStatement
 from statements.export import export
+from statements.feed import atom_feed, feed_entries
+from statements.listing import (
+    Listed,
+    UnknownValue,
+    check_value,
+    last_run_start,
+    list_statements,
+    outlets,
+    speakers,
+)
 from statements.reparse import count_pages, process_page, reparse
-from statements.search import BadQuery, Filters, Hit, TurnHit, search, search_turns
+from statements.search import (
+    BadQuery,
+    Filters,
+    Hit,
+    TurnHit,
+    count_matches,
+    count_turns,
+    pair_turns,
+    search,
+    search_turns,
+)
 from statements.stats import database_stats, find_statement
 from statements.store import Store, StoreError
 
@@ -61,16 +82,21 @@ def _print_records(
     output: str,
     headers: list[str],
     table: list[tuple[Any, ...]],
+    total: int | None = None,
+    csv_rows: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Print records as a JSON array, CSV with `fields` as columns, or the `table` rows under `headers`."""
+    """Print records as a JSON array, CSV with `fields` as columns, or the `table` rows under `headers` and,
+    with `total`, how many of how many are shown; `csv_rows`: flat records for CSV when `records` nest."""
     if output == "json":
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))
     elif output == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=fields)
         writer.writeheader()
-        writer.writerows(records)
+        writer.writerows(csv_rows if csv_rows is not None else records)
     elif records:
         click.echo(tabulate(table, headers=headers))
+        if total is not None:
+            _shown(len(records), total)
     else:
         click.echo("nothing matches", err=True)
 
@@ -78,6 +104,7 @@ def _print_records(
 def _site(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
+    value = next((name for name in SITES if name.casefold() == value.casefold()), value)
     try:
         get_site(value)
     except UnknownSiteError as error:
@@ -109,6 +136,33 @@ def _url(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     return value
 
 
+def _filters(store: Store, **values: Any) -> Filters:
+    """Filters from the options, checked: language and kind as stored (case ignored), since not after until.
+
+    Raises:
+        _BadValue: a language or kind no statement can have (the message names the known ones), or --since after
+            --until.
+    """
+    try:
+        for column in ("language", "kind"):
+            if column in values:
+                values[column] = check_value(store, column, values[column])
+    except UnknownValue as error:
+        store.close()
+        raise _BadValue(str(error)) from None
+    since, until = values.get("since"), values.get("until")
+    if since and until and since > until:
+        store.close()
+        raise _BadValue(f"--since {since} is after --until {until}")
+    return Filters(**values)
+
+
+def _shown(shown: int, total: int, limit_option: str = "--limit") -> None:
+    """The line under a table: how many rows it shows of how many match."""
+    more = f" (raise {limit_option} to see more)" if shown < total else ""
+    click.echo(f"{shown:,} of {total:,} shown{more}")
+
+
 def _open(db_path: Path) -> Store:
     try:
         return Store(db_path, readonly=True)
@@ -116,7 +170,32 @@ def _open(db_path: Path) -> Store:
         raise click.ClickException(str(error)) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The command group, whose errors are one line on stderr ("Error: …") and an exit code, never a usage
+    block or a traceback: 2 for bad usage, 1 for the rest (a file that cannot be written, a database fault)."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        except click.ClickException as error:
+            click.echo(f"Error: {error.format_message()}", err=True)
+            sys.exit(error.exit_code)
+        except (OSError, sqlite3.Error) as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+class _BadValue(click.UsageError):
+    """A filter value no statement can have, or contradictory options: one line, exit code 2."""
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ministry-statements")
 def main() -> None:
     """Ministry statements: clean statements from foreign ministries' press pages, in SQLite.
@@ -178,7 +257,10 @@ def extract_command(site: str, url: str, content_type: str | None, file: Path) -
 @click.option("--site", callback=_site, help="Only this site (spider name).")
 @click.option("--language", help="Only this language (ISO 639-1: en, zh).")
 @click.option("--kind", help="Only this kind (press_conference, remarks, speech, meeting, statement, …).")
-@click.option("--speaker", help='Only statements with this speaker, as stored ("Zhao Lijian", "赵立坚").')
+@click.option(
+    "--speaker",
+    help='Only statements of this person, by any of their names, in any case ("Zhao Lijian", "mr. froman").',
+)
 @click.option("--since", callback=_date, help="Only statements dated on or after this ISO date.")
 @click.option("--until", callback=_date, help="Only statements dated on or before this ISO date.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="Most hits shown.")
@@ -202,19 +284,28 @@ def search_command(
     wherever it occurs, whatever its length (台湾, 香港国安法).
     """
     store = _open(db_path)
-    filters = Filters(site=site, language=language, kind=kind, speaker=speaker, since=since, until=until)
+    filters = _filters(
+        store, site=site, language=language, kind=kind, speaker=speaker, since=since, until=until
+    )
     try:
         hits = search(store, query, filters, limit)
+        total = (
+            count_matches(store, query, filters) if output == "table" and len(hits) == limit else len(hits)
+        )
     except BadQuery as error:
-        raise click.UsageError(str(error)) from None
+        raise _BadValue(str(error)) from None
     finally:
         store.close()
     _print_records(
         [hit.as_dict() for hit in hits],
         [field.name for field in dataclasses.fields(Hit)],
         output,
-        ["date", "site", "title", "snippet"],
-        [(hit.date or "", hit.site, _shorten(hit.title, 60), _shorten(hit.snippet, 90)) for hit in hits],
+        ["id", "date", "site", "title", "snippet"],
+        [
+            (hit.id, hit.date or "", hit.site, _shorten(hit.title, 50), _shorten(hit.snippet, 80))
+            for hit in hits
+        ],
+        total,
     )
 
 
@@ -287,6 +378,11 @@ def show_command(statement: str, db_path: Path, output: str) -> None:
 @click.option("--since", callback=_date, help="Only transcripts dated on or after this ISO date.")
 @click.option("--until", callback=_date, help="Only transcripts dated on or before this ISO date.")
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(min=1), help="Most turns shown.")
+@click.option(
+    "--pairs",
+    is_flag=True,
+    help="Each question found with its answer (an answer found, with its question), one pair a row.",
+)
 @format_option("table (text shortened)")
 def turns_command(
     db_path: Path,
@@ -299,30 +395,272 @@ def turns_command(
     since: dt.date | None,
     until: dt.date | None,
     limit: int,
+    pairs: bool,
     output: str,
 ) -> None:
     """Questions and answers of press conference transcripts: who asked (outlet), who answered (speaker).
 
-    Newest transcripts first, turns in transcript order.
+    Newest transcripts first, turns in transcript order. --speaker finds a person by any of their names, in any
+    case ("mr. froman" finds Mike Froman's answers).
     """
     store = _open(db_path)
-    filters = Filters(site=site, language=language, speaker=speaker, since=since, until=until)
+    filters = _filters(store, site=site, language=language, speaker=speaker, since=since, until=until)
     try:
         turns = search_turns(store, query, filters, outlet=outlet, role=role, limit=limit)
+        total = count_turns(store, query, filters, outlet, role) if len(turns) == limit else len(turns)
+        paired = pair_turns(store, turns) if pairs else []
     except BadQuery as error:
-        raise click.UsageError(str(error)) from None
+        raise _BadValue(str(error)) from None
     finally:
         store.close()
+    if pairs:
+        _print_records(
+            [{"question": q.as_dict(), "answer": a.as_dict() if a else None} for q, a in paired],
+            ["statement_id", "date", "position", "outlet", "question", "speaker", "answer"],
+            output,
+            ["statement", "date", "#", "outlet", "question", "speaker", "answer"],
+            [
+                (
+                    q.statement_id,
+                    q.date or "",
+                    q.position,
+                    q.outlet or "",
+                    _shorten(q.text, 60),
+                    a.speaker if a else "",
+                    _shorten(a.text, 60) if a else "",
+                )
+                for q, a in paired
+            ],
+            total,
+            csv_rows=[
+                {
+                    "statement_id": q.statement_id,
+                    "date": q.date,
+                    "position": q.position,
+                    "outlet": q.outlet,
+                    "question": q.text,
+                    "speaker": a.speaker if a else None,
+                    "answer": a.text if a else None,
+                }
+                for q, a in paired
+            ],
+        )
+        return
     _print_records(
         [turn.as_dict() for turn in turns],
         [field.name for field in dataclasses.fields(TurnHit)],
         output,
-        ["date", "site", "#", "role", "speaker", "outlet", "text"],
+        ["statement", "date", "site", "#", "role", "speaker", "outlet", "text"],
         [
-            (t.date or "", t.site, t.position, t.role, t.speaker or "", t.outlet or "", _shorten(t.text, 80))
+            (
+                t.statement_id,
+                t.date or "",
+                t.site,
+                t.position,
+                t.role,
+                t.speaker or "",
+                t.outlet or "",
+                _shorten(t.text, 70),
+            )
             for t in turns
         ],
+        total,
     )
+
+
+def _filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The filter options of `list`, `new`, `speakers`, `outlets` and `feed`."""
+    for option in reversed(
+        [
+            click.option("--site", callback=_site, help="Only this site (spider name, any case)."),
+            click.option("--language", help="Only this language (ISO 639-1: en, zh)."),
+            click.option("--kind", help="Only this kind (press_conference, remarks, speech, meeting, …)."),
+            click.option(
+                "--speaker", help='Only statements of this person, by any of their names ("mr. froman").'
+            ),
+            click.option("--since", callback=_date, help="Only statements dated on or after this ISO date."),
+            click.option("--until", callback=_date, help="Only statements dated on or before this ISO date."),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+def _print_listing(listed: list[Listed], total: int, output: str) -> None:
+    _print_records(
+        [statement.as_dict() for statement in listed],
+        [field.name for field in dataclasses.fields(Listed)],
+        output,
+        ["id", "date", "site", "kind", "title", "speakers"],
+        [
+            (s.id, s.date or "", s.site, s.kind, _shorten(s.title, 60), _shorten(", ".join(s.speakers), 30))
+            for s in listed
+        ],
+        total,
+        csv_rows=[{**s.as_dict(), "speakers": json.dumps(s.speakers, ensure_ascii=False)} for s in listed],
+    )
+
+
+@main.command("list")
+@db_option
+@_filter_options
+@click.option(
+    "--limit", default=20, show_default=True, type=click.IntRange(min=1), help="Most statements shown."
+)
+@format_option("table")
+def list_command(db_path: Path, limit: int, output: str, **values: Any) -> None:
+    """Statements matching the filters, newest first (no query: `statements search` for words)."""
+    store = _open(db_path)
+    try:
+        listed, total = list_statements(store, _filters(store, **values), limit)
+    finally:
+        store.close()
+    _print_listing(listed, total, output)
+
+
+def _seen_time(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO date or time (2026-12-01, 2026-12-01T08:00)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).isoformat()
+
+
+@main.command("new")
+@db_option
+@click.option(
+    "--since",
+    "seen_since",
+    callback=_seen_time,
+    help="Statements first stored or changed at or after this ISO date or time (UTC unless it says).",
+)
+@click.option(
+    "--last-run", is_flag=True, help="Statements first stored or changed by the latest crawl (default)."
+)
+@click.option("--site", callback=_site, help="Only this site (spider name, any case).")
+@click.option("--language", help="Only this language (ISO 639-1: en, zh).")
+@click.option("--kind", help="Only this kind (press_conference, remarks, …).")
+@click.option("--speaker", help='Only statements of this person, by any of their names ("mr. froman").')
+@click.option(
+    "--limit", default=50, show_default=True, type=click.IntRange(min=1), help="Most statements shown."
+)
+@format_option("table")
+def new_command(
+    db_path: Path, seen_since: str | None, last_run: bool, limit: int, output: str, **values: Any
+) -> None:
+    """What arrived: statements first stored, or whose text changed, since a time or since the latest crawl
+    started, the most recently stored first. "What is new since yesterday": --since 2026-12-02."""
+    if seen_since is not None and last_run:
+        raise _BadValue("give --since or --last-run, not both")
+    store = _open(db_path)
+    try:
+        if seen_since is None:
+            seen_since = last_run_start(store)
+            if seen_since is None:
+                raise click.ClickException(f"no crawl has run on {db_path}: give --since")
+        filters = _filters(store, seen_since=seen_since, **values)
+        listed, total = list_statements(store, filters, limit, by="seen")
+    finally:
+        store.close()
+    _print_listing(listed, total, output)
+
+
+@main.command("speakers")
+@db_option
+@_filter_options
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1), help="Most people shown.")
+@format_option("table")
+def speakers_command(db_path: Path, limit: int, output: str, **values: Any) -> None:
+    """Who speaks: each person with their statements and turns, and the spellings of their name merged into one
+    ("Mike Froman" for "Mr. Froman", "Michael Froman"), most statements first."""
+    store = _open(db_path)
+    try:
+        people = speakers(store, _filters(store, **values))
+    finally:
+        store.close()
+    _print_records(
+        people[:limit],
+        ["name", "statements", "turns", "spellings"],
+        output,
+        ["name", "statements", "turns", "also written"],
+        [
+            (
+                p["name"],
+                p["statements"],
+                p["turns"],
+                _shorten(", ".join(x for x in p["spellings"] if x != p["name"]), 60),
+            )
+            for p in people[:limit]
+        ],
+        len(people),
+        csv_rows=[{**p, "spellings": json.dumps(p["spellings"], ensure_ascii=False)} for p in people[:limit]],
+    )
+
+
+@main.command("outlets")
+@db_option
+@_filter_options
+@click.option(
+    "--limit", default=50, show_default=True, type=click.IntRange(min=1), help="Most outlets shown."
+)
+@format_option("table")
+def outlets_command(db_path: Path, limit: int, output: str, **values: Any) -> None:
+    """Which outlets ask: each outlet (as the pages write it) with its questions and transcripts, most questions
+    first."""
+    store = _open(db_path)
+    try:
+        found = outlets(store, _filters(store, **values))
+    finally:
+        store.close()
+    _print_records(
+        found[:limit],
+        ["outlet", "questions", "transcripts"],
+        output,
+        ["outlet", "questions", "transcripts"],
+        [(o["outlet"], o["questions"], o["transcripts"]) for o in found[:limit]],
+        len(found),
+    )
+
+
+@main.command("feed")
+@db_option
+@_filter_options
+@click.option("--query", "-q", help="Only statements matching these words (as in `statements search`).")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1), help="Most entries.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: stdout), e.g. in a folder a web server serves.",
+)
+def feed_command(db_path: Path, query: str | None, limit: int, output: Path | None, **values: Any) -> None:
+    """An Atom feed of the statements most recently stored, per site, speaker or search, for feed readers."""
+    if output is not None and not output.parent.is_dir():
+        raise click.BadParameter(f"no folder {output.parent} to write {output.name} into", param_hint="-o")
+    store = _open(db_path)
+    try:
+        filters = _filters(store, **values)
+        entries = feed_entries(store, filters, query, limit)
+    except BadQuery as error:
+        raise _BadValue(str(error)) from None
+    finally:
+        store.close()
+    wanted = {key: str(value) for key, value in values.items() if value is not None}
+    if query:
+        wanted["q"] = query
+    label = ", ".join(f"{key} {value}" for key, value in wanted.items()) or "all statements"
+    feed_id = "tag:ministry-statements,2026:feed?" + "&".join(f"{k}={v}" for k, v in sorted(wanted.items()))
+    document = atom_feed(entries, f"Ministry statements: {label}", feed_id)
+    if output is None:
+        sys.stdout.buffer.write(document)
+    else:
+        output.write_bytes(document)
 
 
 @main.command("crawl")
@@ -423,7 +761,10 @@ def crawl_command(
 @click.option("--site", callback=_site, help="Only this site (spider name).")
 @click.option("--language", help="Only this language (ISO 639-1: en, zh).")
 @click.option("--kind", help="Only this kind (press_conference, remarks, …).")
-@click.option("--speaker", help='Only statements with this speaker, as stored ("Zhao Lijian", "赵立坚").')
+@click.option(
+    "--speaker",
+    help='Only statements of this person, by any of their names, in any case ("Zhao Lijian", "mr. froman").',
+)
 @click.option("--since", callback=_date, help="Only statements dated on or after this ISO date.")
 @click.option("--until", callback=_date, help="Only statements dated on or before this ISO date.")
 def export_command(
@@ -443,8 +784,12 @@ def export_command(
     """
     if fmt == "parquet" and output is None:
         raise click.UsageError("Parquet is binary: give a file with -o")
+    if output is not None and not output.parent.is_dir():
+        raise click.BadParameter(f"no folder {output.parent} to write {output.name} into", param_hint="-o")
     store = _open(db_path)
-    filters = Filters(site=site, language=language, kind=kind, speaker=speaker, since=since, until=until)
+    filters = _filters(
+        store, site=site, language=language, kind=kind, speaker=speaker, since=since, until=until
+    )
     try:
         if output is None:
             count = export(store, sys.stdout.buffer, fmt, filters)

@@ -27,6 +27,7 @@ from typing import Any
 import sqlite_utils
 
 from statements import cjk
+from statements.speakers import create_speaker_tables
 
 TABLES: dict[str, tuple[dict[str, type], dict[str, Any]]] = {
     "statements": (
@@ -145,6 +146,16 @@ TABLES: dict[str, tuple[dict[str, type], dict[str, Any]]] = {
 
 INDEXES = (
     ("statements", ["url"], True),
+    ("statements", ["date"], False),  # the newest first, as Datasette's table page and `statements list` sort
+    ("statements", ["language"], False),  # these: facets and filters that read an index, not the rows
+    (
+        "statements",
+        ["site", "language", "kind", "date"],
+        False,
+    ),  # facets of a filtered page (a site's, a search's)
+    ("statements", ["kind"], False),
+    ("statements", ["first_seen_at"], False),  # `statements new`, feeds
+    ("turns", ["role"], False),
     ("statements", ["site", "date"], False),
     ("pages", ["statement_id"], False),
     ("pages", ["part_of"], False),
@@ -209,6 +220,7 @@ def create_schema(db: sqlite_utils.Database) -> None:
         db.execute(
             "alter table statements add column year text generated always as (substr(date, 1, 4)) virtual"
         )
+    db.execute("create index if not exists idx_statements_year on statements (year)")
     if not db.table("statements_fts").exists():
         db.table("statements").enable_fts(["title", "body"], create_triggers=True, tokenize="porter")
     if not db.table("turns_fts").exists():
@@ -218,6 +230,7 @@ def create_schema(db: sqlite_utils.Database) -> None:
     if not db.table("turns_fts_zh").exists():
         create_cjk_turn_index(db)
     set_fts_triggers(db)
+    create_speaker_tables(db)
 
 
 def set_fts_triggers(db: sqlite_utils.Database) -> None:

@@ -31,6 +31,7 @@ from itertools import islice
 from typing import Any
 
 from statements import cjk
+from statements.speakers import person_filter
 from statements.store import Store
 
 SNIPPET_CHARS = 40
@@ -148,9 +149,11 @@ class Filters:
         site: spider name ("fmprc_en"), or None for any.
         language: ISO 639-1 code, or None for any.
         kind: press_conference, remarks, …, or None for any.
-        speaker: a name that must be among the statement's speakers, or None.
+        speaker: a person who must be among the statement's speakers, by any of their names in any case ("Mr.
+            Froman", "michael froman": see `statements.speakers`), or None.
         since: first ISO date of the range (inclusive), or None.
         until: last ISO date of the range (inclusive), or None.
+        seen_since: only statements first stored, or changed, at or after this ISO 8601 UTC time, or None.
     """
 
     site: str | None = None
@@ -159,10 +162,11 @@ class Filters:
     speaker: str | None = None
     since: dt.date | None = None
     until: dt.date | None = None
+    seen_since: str | None = None
 
     def sql(self) -> tuple[str, dict[str, Any]]:
         """The WHERE conditions on table `s` (statements), each starting with " and ", and their named
-        parameters (:site, :language, :kind, :speaker, :since, :until)."""
+        parameters (:site, :language, :kind, :speaker, :since, :until, :seen_since)."""
         conditions, params = [], {}
         for column in ("site", "language", "kind"):
             value = getattr(self, column)
@@ -170,7 +174,7 @@ class Filters:
                 conditions.append(f"s.{column} = :{column}")
                 params[column] = value
         if self.speaker is not None:
-            conditions.append("exists (select 1 from json_each(s.speakers) where json_each.value = :speaker)")
+            conditions.append(person_filter("s.id", "speaker"))
             params["speaker"] = self.speaker
         if self.since is not None:
             conditions.append("s.date >= :since")
@@ -178,6 +182,12 @@ class Filters:
         if self.until is not None:
             conditions.append("s.date <= :until")
             params["until"] = self.until.isoformat()
+        if self.seen_since is not None:
+            conditions.append(
+                "(s.first_seen_at >= :seen_since or s.id in"
+                " (select statement_id from statement_versions where replaced_at >= :seen_since))"
+            )
+            params["seen_since"] = self.seen_since
         return "".join(f" and {condition}" for condition in conditions), params
 
 
@@ -413,6 +423,61 @@ def _snippet(columns: list[str], prefixes: list[str]) -> str:
     return ("…" if start else "") + text + ("…" if end < len(marked) else "")
 
 
+def statement_match(query: str) -> tuple[str, str]:
+    """(index table, MATCH expression) that finds the statements matching `query` (see the module docstring):
+    `statements_fts_zh` and the phrases of its words' bigrams for a query with CJK characters, else
+    `statements_fts` and the query itself. The index's rowids are the statements' rowids.
+
+    Raises:
+        BadQuery: the query is empty or longer than `MAX_QUERY_CHARS` characters or `MAX_QUERY_TERMS` terms.
+    """
+    _check(query)
+    if cjk.has_cjk(query):
+        return "statements_fts_zh", " ".join(cjk.match_phrase(word) for word in query.split())
+    return "statements_fts", query
+
+
+def turn_match(query: str) -> tuple[str, str]:
+    """(index table, MATCH expression) that finds the turns matching `query`, as `statement_match` does for
+    statements: `turns_fts_zh` or `turns_fts`, whose rowids are the turns' rowids.
+
+    Raises:
+        BadQuery: as `statement_match`.
+    """
+    _check(query)
+    if cjk.has_cjk(query):
+        return "turns_fts_zh", " ".join(cjk.match_phrase(word) for word in query.split())
+    return "turns_fts", query
+
+
+def match_condition(
+    query: str, rowid: str = "rowid", turns: bool = False, param: str = "match"
+) -> tuple[str, dict[str, str]]:
+    """An SQL condition on the rowid column `rowid` of statements (of turns with `turns`) that holds for exactly
+    the rows `search` (`search_turns`) finds for `query`, and its parameter: for other tools that search the same
+    way (the Datasette plugin's ?_search=).
+
+    Raises:
+        BadQuery: as `statement_match`.
+    """
+    table, match = turn_match(query) if turns else statement_match(query)
+    return f"{rowid} in (select rowid from {table} where {table} match :{param})", {param: match}
+
+
+def count_matches(store: Store, query: str, filters: Filters | None = None) -> int:
+    """How many statements `search` finds for `query` with `filters`, all of them (not only `limit`).
+
+    Raises:
+        BadQuery: as `search`.
+    """
+    condition, params = match_condition(query, "s.rowid")
+    where, more = (filters or Filters()).sql()
+    with _time_limit(store):
+        return _run(
+            store, f"select count(*) from statements s where {condition}{where}", {**params, **more}, query
+        )[0][0]
+
+
 def search(store: Store, query: str, filters: Filters | None = None, limit: int = 20) -> list[Hit]:
     """Statements matching `query` (see the module docstring), best first.
 
@@ -430,23 +495,20 @@ def search(store: Store, query: str, filters: Filters | None = None, limit: int 
         BadQuery: the query is empty, longer than `MAX_QUERY_CHARS` characters or `MAX_QUERY_TERMS` terms, or
             its FTS5 syntax is invalid; or the search ran longer than `QUERY_SECONDS` and was stopped.
     """
-    _check(query)
+    table, match = statement_match(query)
     where, params = (filters or Filters()).sql()
     params["limit"] = limit
+    params["match"] = match
     columns = "s.id, s.url, s.title, s.date, s.site, s.language, s.kind"
     words: list[str] = []
-    if cjk.has_cjk(query):
+    if table == "statements_fts_zh":
         words = query.split()
-        table = "statements_fts_zh"
-        params["match"] = " ".join(cjk.match_phrase(word) for word in words)
         sql = (
             f"select {columns}, s.body from statements_fts_zh f join statements s on s.id = f.statement_id"
             f" where statements_fts_zh match :match and f.rowid >= :newest{where}"
             f" order by bm25(statements_fts_zh), s.date desc limit :limit"
         )
     else:
-        table = "statements_fts"
-        params["match"] = query
         # Rank the hits first; snippets are made afterwards for the few kept (see `_word_snippets`).
         sql = (
             f"select {columns}, s.rowid from statements_fts f join statements s on s.rowid = f.rowid"
@@ -529,32 +591,8 @@ def search_turns(
         BadQuery: the query is empty, too long or not valid FTS5 syntax, or the search was stopped after
             `QUERY_SECONDS` (see `search`).
     """
-    filters = filters or Filters()
-    speaker = filters.speaker
-    where, params = dataclasses.replace(filters, speaker=None).sql()
+    source, where, params = _turn_conditions(query, filters, outlet, role)
     params["limit"] = limit
-    if speaker is not None:
-        where += " and t.speaker = :turn_speaker collate nocase"
-        params["turn_speaker"] = speaker
-    if outlet is not None:
-        where += " and instr(lower(t.outlet), lower(:outlet)) > 0"
-        params["outlet"] = outlet
-    if role is not None:
-        where += " and t.role = :role"
-        params["role"] = role
-    source = "turns t"
-    if query is not None:
-        _check(query)
-        if cjk.has_cjk(query):
-            source = (
-                "turns_fts_zh f join turns t on t.statement_id = f.statement_id and t.position = f.position"
-            )
-            where += " and turns_fts_zh match :match"
-            params["match"] = " ".join(cjk.match_phrase(word) for word in query.split())
-        else:
-            source = "turns_fts f join turns t on t.rowid = f.rowid"
-            where += " and turns_fts match :match"
-            params["match"] = query
     sql = (
         "select t.statement_id, s.url, s.date, s.site, t.position, t.role, t.speaker, t.outlet, t.follow_up, t.text"
         f" from {source} join statements s on s.id = t.statement_id where 1{where}"
@@ -566,3 +604,97 @@ def search_turns(
         TurnHit(statement_id, url, date, site, position, role, speaker, outlet, bool(follow_up), text)
         for statement_id, url, date, site, position, role, speaker, outlet, follow_up, text in rows
     ]
+
+
+def _turn_conditions(
+    query: str | None, filters: Filters | None, outlet: str | None, role: str | None
+) -> tuple[str, str, dict[str, Any]]:
+    """(FROM clause, WHERE conditions each starting with " and ", parameters) of `search_turns`."""
+    filters = filters or Filters()
+    speaker = filters.speaker
+    where, params = dataclasses.replace(filters, speaker=None).sql()
+    if speaker is not None:
+        where += " and " + person_filter("t.statement_id", "turn_speaker", "t.speaker")
+        params["turn_speaker"] = speaker
+    if outlet is not None:
+        where += " and instr(lower(t.outlet), lower(:outlet)) > 0"
+        params["outlet"] = outlet
+    if role is not None:
+        where += " and t.role = :role"
+        params["role"] = role
+    source = "turns t"
+    if query is not None:
+        table, params["match"] = turn_match(query)
+        if table == "turns_fts_zh":
+            source = (
+                "turns_fts_zh f join turns t on t.statement_id = f.statement_id and t.position = f.position"
+            )
+        else:
+            source = "turns_fts f join turns t on t.rowid = f.rowid"
+        where += f" and {table} match :match"
+    return source, where, params
+
+
+def count_turns(
+    store: Store,
+    query: str | None = None,
+    filters: Filters | None = None,
+    outlet: str | None = None,
+    role: str | None = None,
+) -> int:
+    """How many turns `search_turns` finds with these arguments, all of them (not only `limit`).
+
+    Raises:
+        BadQuery: as `search_turns`.
+    """
+    source, where, params = _turn_conditions(query, filters, outlet, role)
+    sql = f"select count(*) from {source} join statements s on s.id = t.statement_id where 1{where}"
+    with _time_limit(store):
+        return _run(store, sql, params, query or "")[0][0]
+
+
+def pair_turns(store: Store, turns: list[TurnHit]) -> list[tuple[TurnHit, TurnHit | None]]:
+    """Each question with its answer: (question, the answer after it or None) for each question of `turns`, and
+    for each answer whose question is not among them, (its question, the answer). The answer of a question is
+    the first answer after it in the transcript before the next question; an answer's question is the last
+    question before it. Order of `turns` kept; a pair is listed once."""
+    pairs: list[tuple[TurnHit, TurnHit | None]] = []
+    seen: set[tuple[str, int]] = set()
+    columns = (
+        "t.statement_id, s.url, s.date, s.site, t.position, t.role, t.speaker, t.outlet, t.follow_up, t.text"
+    )
+    for turn in turns:
+        if turn.role == "question":
+            row = store.db.execute(
+                f"select {columns} from turns t join statements s on s.id = t.statement_id"
+                " where t.statement_id = ? and t.position > ? and t.role in ('question', 'answer')"
+                " order by t.position limit 1",
+                [turn.statement_id, turn.position],
+            ).fetchone()
+            answer = _turn_hit(row) if row and row[5] == "answer" else None
+            question: TurnHit | None = turn
+        elif turn.role == "answer":
+            row = store.db.execute(
+                f"select {columns} from turns t join statements s on s.id = t.statement_id"
+                " where t.statement_id = ? and t.position < ? and t.role in ('question', 'answer')"
+                " order by t.position desc limit 1",
+                [turn.statement_id, turn.position],
+            ).fetchone()
+            question = _turn_hit(row) if row and row[5] == "question" else None
+            answer = turn
+        else:
+            continue
+        key = (turn.statement_id, question.position if question else turn.position)
+        if key in seen:
+            continue
+        seen.add(key)
+        if question is None:
+            pairs.append((turn, None))
+        else:
+            pairs.append((question, answer))
+    return pairs
+
+
+def _turn_hit(row: tuple[Any, ...]) -> TurnHit:
+    statement_id, url, date, site, position, role, speaker, outlet, follow_up, text = row
+    return TurnHit(statement_id, url, date, site, position, role, speaker, outlet, bool(follow_up), text)

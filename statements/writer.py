@@ -25,6 +25,7 @@ import sqlite_utils
 from crawler.items import PageItem, Statement
 from statements import cjk
 from statements.schema import INDEX_INSERTS, index_cjk
+from statements.speakers import SpeakerUpkeep
 
 if TYPE_CHECKING:
     from statements.store import Store
@@ -60,6 +61,7 @@ class BatchWriter:
         self._batch: list[tuple[PageItem, Statement, str, bool]] = []
         self._index_queue: dict[str, list[tuple[Any, ...]]] = {sql: [] for sql in INDEX_INSERTS}
         self._queued_ids: set[str] = set()
+        self.speakers = SpeakerUpkeep()
         self.lost = 0
         """Statements whose save was reported but which could not be kept: saved again after a failure of another
         statement of their batch and failing then, or in a batch whose commit failed."""
@@ -130,11 +132,13 @@ class BatchWriter:
                 self.db.conn.executemany(sql, rows)
                 rows.clear()
         self._queued_ids.clear()
+        self.speakers.flush(self.db)
 
     def _drop_index_queue(self) -> None:
         for rows in self._index_queue.values():
             rows.clear()
         self._queued_ids.clear()
+        self.speakers.drop()
 
     @contextmanager
     def _statement_writes(
@@ -324,6 +328,7 @@ class BatchWriter:
                 (rowid,) = db.execute("select rowid from statements where id = ?", [statement.id]).fetchone()
                 index_cjk(self.db, rowid, statement.id, statement.title, statement.body)
             self._save_turns(statement)
+            self.speakers.save(db, statement)
         return outcome
 
     def keep_rejected(self, page: PageItem, reason: str) -> bool:

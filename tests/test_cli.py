@@ -111,7 +111,7 @@ def test_search_json_has_url_title_date_site_and_snippet(db_path: Path) -> None:
 def test_search_table_and_csv_and_filters(db_path: Path) -> None:
     table = CliRunner().invoke(main, ["search", "--db", str(db_path), "Diaoyu", "--language", "en"])
     assert table.exit_code == 0, table.output
-    assert table.stdout.splitlines()[0].split() == ["date", "site", "title", "snippet"]
+    assert table.stdout.splitlines()[0].split() == ["id", "date", "site", "title", "snippet"]
     assert "2020-07-03  fmprc_en" in table.stdout and "[Diaoyu]" in table.stdout
     rows = CliRunner().invoke(
         main, ["search", "--db", str(db_path), "Diaoyu", "--format", "csv", "--until", "2019-12-31"]
@@ -317,8 +317,17 @@ def test_turns_table_and_follow_ups(db_path: Path) -> None:
         ["35", "answer", "Geng Shuang", "", "False"],
     ]
     table = CliRunner().invoke(main, ["turns", "--db", str(db_path), "--outlet", "Kyodo"])
-    assert table.stdout.splitlines()[0].split() == ["date", "site", "#", "role", "speaker", "outlet", "text"]
-    assert table.stdout.splitlines()[2].split()[:5] == ["2025-10-17", "fmprc_en", "10", "question", "Kyodo"]
+    assert table.stdout.splitlines()[0].split() == [
+        "statement",
+        "date",
+        "site",
+        "#",
+        "role",
+        "speaker",
+        "outlet",
+        "text",
+    ]
+    assert table.stdout.splitlines()[2].split()[1:6] == ["2025-10-17", "fmprc_en", "10", "question", "Kyodo"]
 
 
 def test_show_prints_turns(db_path: Path) -> None:
@@ -485,3 +494,96 @@ def test_stats(db_path: Path) -> None:
     assert {row["site"]: row["statements"] for row in report["by_site"]} == {"fmprc_en": 25, "fmprc_zh": 14}
     text = CliRunner().invoke(main, ["stats", "--db", str(db_path)])
     assert text.stdout.startswith("39 statements, ")
+
+
+def _run(*arguments: str):
+    return CliRunner().invoke(main, list(arguments))
+
+
+def test_list_filters_without_a_query_case_insensitive_with_n_of_m(db_path: Path) -> None:
+    result = _run(
+        "list", "--db", str(db_path), "--site", "FMPRC_ZH", "--kind", "Press_Conference", "--limit", "3"
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["id", "date", "site", "kind", "title", "speakers"]
+    assert lines[2].split()[1:4] == ["2020-07-03", "fmprc_zh", "press_conference"]
+    assert lines[-1] == "3 of 6 shown (raise --limit to see more)"
+    rows = json.loads(
+        _run("list", "--db", str(db_path), "--speaker", "zhao lijian", "--format", "json").stdout
+    )
+    assert [row["date"] for row in rows] == ["2020-07-03", "2020-06-19", "2020-03-05"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["list", "--kind", "presser"], "Error: unknown kind 'presser'; known: interview, meeting, news,"),
+        (["search", "China", "--language", "fr"], "Error: unknown language 'fr'; known: en, zh"),
+        (
+            ["turns", "--since", "2020-02-01", "--until", "2020-01-01"],
+            "Error: --since 2020-02-01 is after --until",
+        ),
+        (["list", "--site", "nowhere"], "Error: Invalid value for '--site': unknown site 'nowhere'"),
+        (
+            ["export", "-o", "/nonexistent/folder/x.jsonl"],
+            "Error: Invalid value for -o: no folder /nonexistent/folder",
+        ),
+        (
+            ["new", "--since", "yesterday"],
+            "Error: Invalid value for '--since': 'yesterday' is not an ISO date",
+        ),
+    ],
+)
+def test_mistakes_are_one_line_and_exit_2(db_path: Path, arguments: list[str], message: str) -> None:
+    result = _run(*arguments, "--db", str(db_path))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message) and len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stdout == ""
+
+
+def test_new_lists_what_was_stored_or_changed_since(db_path: Path) -> None:
+    everything = _run("new", "--db", str(db_path), "--since", "2026-11-29", "--format", "json")
+    assert everything.exit_code == 0, everything.output
+    assert len(json.loads(everything.stdout)) == 39  # every fixture was stored at 2026-11-29T10:00 (SEEN)
+    nothing = _run("new", "--db", str(db_path), "--since", "2026-11-29T10:00:01")
+    assert nothing.exit_code == 0 and nothing.stderr == "nothing matches\n"
+    no_run = _run("new", "--db", str(db_path))
+    assert no_run.exit_code == 1 and no_run.stderr == f"Error: no crawl has run on {db_path}: give --since\n"
+
+
+def test_speakers_and_outlets_with_counts(db_path: Path) -> None:
+    people = json.loads(_run("speakers", "--db", str(db_path), "--format", "json").stdout)
+    assert {"name": "华春莹", "statements": 5, "turns": 30, "spellings": ["华春莹"]} in people
+    assert people[0]["statements"] >= people[-1]["statements"]
+    outlets = json.loads(
+        _run("outlets", "--db", str(db_path), "--site", "fmprc_en", "--format", "json").stdout
+    )
+    assert {"outlet": "The Globe and Mail", "questions": 4, "transcripts": 1} in outlets
+
+
+def test_turns_pairs_each_question_with_its_answer(db_path: Path) -> None:
+    result = _run("turns", "--db", str(db_path), "--outlet", "Globe", "--pairs", "--format", "json")
+    assert result.exit_code == 0, result.output
+    pairs = json.loads(result.stdout)
+    assert [(pair["question"]["position"], pair["answer"]["position"]) for pair in pairs] == [
+        (3, 4),
+        (29, 30),
+        (31, 32),
+        (35, 36),
+    ]
+    assert {pair["answer"]["speaker"] for pair in pairs} == {"Zhao Lijian"}
+    assert pairs[0]["question"]["text"].startswith("The Globe and Mail:")
+
+
+def test_feed_is_valid_atom(db_path: Path, tmp_path: Path) -> None:
+    import feedparser
+
+    out = tmp_path / "feed.xml"
+    result = _run("feed", "--db", str(db_path), "--site", "fmprc_en", "-q", "Diaoyu", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    feed = feedparser.parse(out.read_bytes())
+    assert not feed.bozo and feed.version == "atom10"
+    assert [entry.link.rsplit("/", 1)[1] for entry in feed.entries] == ["t1794629.shtml"]
+    assert feed.entries[0].authors[0].name == "Zhao Lijian"
+    assert feed.feed.title == "Ministry statements: site fmprc_en, q Diaoyu"

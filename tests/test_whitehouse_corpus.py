@@ -233,3 +233,29 @@ def test_the_spanish_statements_are_stored_and_indexed_as_spanish(crawled) -> No
         expected = ("es", "text") if url in SPANISH else ("en", "site")
         assert (language, site_language, source) == (*expected[:1], "en", expected[1]), url
     assert db.execute("select count(*) from statements_fts_zh").fetchone() == (0,)
+
+
+def test_one_person_one_name_over_the_recording(crawled) -> None:
+    # The spellings the briefings use for one person resolve to one name (statement_speakers, written by the
+    # crawl); two people of one surname stay apart; every merge is listed by benchmarks/speakers.py.
+    db = sqlite3.connect(crawled[0])
+    spellings, names = db.execute(
+        "select count(distinct speaker), count(distinct name) from statement_speakers"
+    ).fetchone()
+    assert (spellings, names) == (313, 273)  # "EL PRESIDENTE" of the Spanish transcripts is Barack Obama
+
+    def spellings_of(name: str) -> set[str]:
+        return {
+            row[0] for row in db.execute("select speaker from statement_speakers where name = ?", (name,))
+        }
+
+    assert spellings_of("Mike Froman") == {"Mike Froman", "Michael Froman", "Mr. Froman"}
+    assert spellings_of("Denis McDonough") == {"Denis McDonough", "Denis Mcdonough", "Mr. McDonough"}
+    assert spellings_of("Tony Blinken") == {"Tony Blinken", "Antony Blinken", "Mr. Blinken"}
+    assert spellings_of("Joe Biden") == {"Joe Biden"}  # "Dr. Biden" (Jill Biden) is someone else
+    assert spellings_of("Eric Schultz") == {"Eric Schultz"} and spellings_of("Wasserman Schultz")
+    assert spellings_of("Todd Park") == {"Todd Park"}  # "President Park" (of South Korea) is someone else
+    froman = db.execute(
+        "select count(distinct statement_id) from statement_speakers where name = 'Mike Froman'"
+    ).fetchone()
+    assert froman == (32,)
