@@ -29,6 +29,7 @@ from crawler.sites.base import Listing, Site
 from pipelines.normalize import canonical_url, listing_date, statement_id
 from statements.runs import known_statements, section_walked_at
 from statements.store import Store, StoreError
+from statements.stream import Published, connect
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +123,7 @@ class StatementSpider(scrapy.Spider):
         self.rechecked: Counter[str] = Counter()
         self.walked_sections: set[str] = set()
         self._known_store: Store | None = None
+        self._published: Published | None = None
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -497,8 +499,18 @@ class StatementSpider(scrapy.Spider):
                 return None  # no database yet (or not ours: the store pipeline will say so)
         return self._known_store
 
+    def _redis(self) -> Published | None:
+        """A worker of a distributed crawl (REDIS_URL set) reads what the writer published in Redis, never the
+        file."""
+        if self._published is None and self.settings.get("REDIS_URL"):
+            self._published = Published(connect(self.settings.get("REDIS_URL")))
+        return self._published
+
     def known_statements(self, ids: list[str]) -> dict[str, str]:
         """Which of these statement ids the database holds: id → first_seen_at."""
+        published = self._redis()
+        if published is not None:
+            return published.known_statements(self.name, ids)
         store = self._store()
         if store is None or not store.db.table("statements").exists():
             return {}
@@ -506,6 +518,9 @@ class StatementSpider(scrapy.Spider):
 
     def walked_at(self, section: str) -> str | None:
         """When a crawl last finished walking this section to its end (see `section_walked_at`), or None."""
+        published = self._redis()
+        if published is not None:
+            return published.walked_at(self.name, section)
         store = self._store()
         if store is None or not store.db.table("sections").exists():
             return None
