@@ -49,6 +49,8 @@ logger = logging.getLogger(__name__)
 
 TOKEN = "frontier_token"
 """Request meta key: the ledger entry of a request taken from the queue."""
+IDLE_POLL_SECONDS = 1.0
+"""How often a worker with nothing to do looks at the shared queue."""
 PARENT = "frontier_parent"
 """Request meta key: the ledger entry of the response whose callback produced this request."""
 
@@ -361,6 +363,11 @@ class RunScheduler(Scheduler):
         )
         if len(self.queue):
             logger.info("run %s has %d requests queued", self.worker.run, len(self.queue))
+        # An idle engine looks at its scheduler every 5 s; the shared queue fills while others work, so an idle
+        # worker looks every second (a ZPOPMIN and, when idle, the check script: nothing for Redis).
+        engine = self.crawler.engine
+        if engine is not None and hasattr(engine, "_SLOT_HEARTBEAT_INTERVAL"):
+            engine._SLOT_HEARTBEAT_INTERVAL = IDLE_POLL_SECONDS
         self.heartbeat = task.LoopingCall(self.worker.beat)
         self.heartbeat.start(max(self.worker.timeout / 4, 0.2), now=False)
 
