@@ -8,7 +8,8 @@ downloader middlewares, and swaps what touches shared state:
 - `crawler.frontier.AckMiddleware` (spider middleware, last on the output) strikes handled requests off the
   worker's in-flight ledger;
 - `crawler.politeness.SharedDelayMiddleware` (downloader middleware) shares each host's pace among workers (and
-  `RANDOMIZE_DOWNLOAD_DELAY` is off: the shared booking sets each request's moment);
+  the per-process random variation of the delay is off, `DOWNLOAD_DELAY_JITTER` or `RANDOMIZE_DOWNLOAD_DELAY`:
+  the shared booking sets each request's moment);
 - the store pipeline gives way to `pipelines.stream.StreamPipeline`, which puts statements on the Redis stream
   that `statements writer` drains into the SQLite file: a worker never opens the file;
 - progress lines come from the writer, which sees every worker's statements (the Progress extension is off).
@@ -49,6 +50,11 @@ class RedisWorker:
         settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", SharedDelayMiddleware, 950)
         # The shared pace hands each request its moment; a per-process random factor on top (0.5-1.5 x the delay,
         # applied after the booking) would send some late, next to another worker's.
-        settings.set("RANDOMIZE_DOWNLOAD_DELAY", False, "addon")
+        from scrapy.settings import default_settings
+
+        if hasattr(default_settings, "DOWNLOAD_DELAY_JITTER"):  # Scrapy 2.19 and later
+            settings.set("DOWNLOAD_DELAY_JITTER", 0, "addon")
+        else:
+            settings.set("RANDOMIZE_DOWNLOAD_DELAY", False, "addon")
         settings.replace_in_component_priority_dict("ITEM_PIPELINES", StorePipeline, StreamPipeline)
         settings.set_in_component_priority_dict("EXTENSIONS", Progress, None)

@@ -10,7 +10,8 @@ takes its next request from the same queue and no URL is fetched twice. What it 
   afresh. A worker that stops early (Ctrl-C) leaves the run open: the next `scrapy crawl` joins it and goes on.
 - **No request lost with a worker.** A request taken from the queue is also written to the worker's in-flight
   ledger, in one step (a Lua script), and struck off once its response has been handled: the requests and items
-  the callback produced were queued or sent to the stream (`AckMiddleware`). A worker whose heartbeat has stopped
+  the callback produced were queued or sent to the stream (`AckMiddleware`; a statement page's entry is struck
+  off in the transaction that puts its statement on the stream). A worker whose heartbeat has stopped
   for `REDIS_WORKER_TIMEOUT` seconds (killed, its machine gone) is taken for dead and its ledger goes back to the
   queue. Requests whose download failed after retries are struck off only when the worker closes: a worker
   killed meanwhile has them fetched once more.
@@ -151,6 +152,7 @@ class Worker:
         timeout: seconds without a heartbeat after which the worker is taken for dead (`REDIS_WORKER_TIMEOUT`).
         pending: ledger token → outputs of its response (requests, items) not yet queued or sent.
         exhausted: tokens whose callback has yielded everything.
+        items: id of a page item on its way through the item pipelines → its response's token.
     """
 
     def __init__(self, client: Any, spider: str, timeout: float) -> None:
@@ -161,6 +163,7 @@ class Worker:
         self.timeout = timeout
         self.pending: Counter[str] = Counter()
         self.exhausted: set[str] = set()
+        self.items: dict[int, str] = {}
         self._join = client.register_script(_JOIN)
         self._check = client.register_script(_CHECK)
         self._leave = client.register_script(_LEAVE)
@@ -260,6 +263,30 @@ class Worker:
         """A response's callback produced one more request or item."""
         self.pending[token] += 1
 
+    def item_produced(self, item: PageItem, token: str) -> None:
+        """A response's callback produced a page item."""
+        self.items[id(item)] = token
+        self.produced(token)
+
+    def item_finished(self, item: PageItem) -> None:
+        """A page item was dropped or failed in the item pipelines (or sent without `settle`)."""
+        token = self.items.pop(id(item), None)
+        if token is not None:
+            self.finished(token)
+
+    def settle(self, item: PageItem) -> tuple[str, str] | None:
+        """The ledger entry (key, token) that sending this item completes: its response's callback has yielded
+        all it will and this item is the last of its outputs still on its way. The caller strikes it off in the
+        transaction that sends the item (a worker killed between the two would have the page fetched and sent
+        again); None when other outputs are pending (they strike it off when they are handled)."""
+        token = self.items.get(id(item))
+        if token is None or token not in self.exhausted or self.pending[token] != 1:
+            return None
+        del self.items[id(item)]
+        self.exhausted.discard(token)
+        del self.pending[token]
+        return self.inflight_key, token
+
     def finished(self, token: str) -> None:
         """One output of a response was queued, filtered as seen, sent to the stream or dropped."""
         self.pending[token] -= 1
@@ -354,7 +381,9 @@ class RunScheduler(Scheduler):
     def open(self, spider: Any) -> None:
         self.spider = spider
         arguments = {
-            key: str(getattr(spider, key)) for key in ("since", "until", "recheck") if getattr(spider, key, None)
+            key: str(getattr(spider, key))
+            for key in ("since", "until", "recheck")
+            if getattr(spider, key, None)
         }
         self.worker.join(arguments)
         self.queue = LedgerQueue(self.server, spider, self.worker.key("requests"), self.worker)
@@ -421,7 +450,9 @@ class RunScheduler(Scheduler):
         if self.worker.leave(counts, walked, reason):
             logger.info("run %s of %s ended: this worker was the last", self.worker.run, self.worker.spider)
         else:
-            logger.info("worker %s left run %s of %s", self.worker.worker, self.worker.run, self.worker.spider)
+            logger.info(
+                "worker %s left run %s of %s", self.worker.worker, self.worker.run, self.worker.spider
+            )
 
 
 class AckMiddleware:
@@ -445,7 +476,7 @@ class AckMiddleware:
             output.meta[PARENT] = token
             self.worker.produced(token)
         elif isinstance(output, PageItem):
-            self.worker.produced(token)
+            self.worker.item_produced(output, token)
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
         token = response.meta.get(TOKEN)
@@ -471,8 +502,8 @@ class AckMiddleware:
             if token:
                 self.worker.callback_done(token)
 
-    def item_done(self, item: Any, response: Response | None = None, **kwargs: Any) -> None:
-        """Signal handler (item scraped, dropped or failed): one output of the item's response handled."""
-        token = response.meta.get(TOKEN) if isinstance(response, Response) else None
-        if token and isinstance(item, PageItem):
-            self.worker.finished(token)
+    def item_done(self, item: Any, **kwargs: Any) -> None:
+        """Signal handler (item scraped, dropped or failed): one output of the item's response handled, unless
+        the stream pipeline settled it as it sent the item."""
+        if isinstance(item, PageItem):
+            self.worker.item_finished(item)

@@ -36,13 +36,18 @@ class RedisSink:
         self.run = run
         self.max_backlog = max_backlog
 
-    def put(self, item: PageItem) -> None:
-        """Add the item (its `statement` set) to the stream.
+    def put(self, item: PageItem, settles: tuple[str, str] | None = None) -> None:
+        """Add the item (its `statement` set) to the stream; `settles`: a worker's ledger entry (hash key, token)
+        deleted in the same transaction (see `crawler.frontier.Worker.settle`).
 
         Raises:
             redis.RedisError: Redis could not take it.
         """
-        self.client.xadd(stream.STREAM, stream.encode_statement(self.run, item))
+        pipe = self.client.pipeline(transaction=True)
+        pipe.xadd(stream.STREAM, stream.encode_statement(self.run, item))
+        if settles is not None:
+            pipe.hdel(*settles)
+        pipe.execute()
 
     def backlog_full(self) -> bool:
         """Whether the stream holds more than `max_backlog` entries not yet written."""
@@ -68,6 +73,7 @@ class StreamPipeline:
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.sink: RedisSink | None = None
+        self.worker: Any = None
         self.sent = 0
 
     @classmethod
@@ -77,10 +83,12 @@ class StreamPipeline:
     def open_spider(self) -> None:
         from crawler.frontier import worker_for
 
-        worker = worker_for(self.crawler)
-        assert worker.run is not None, "the run scheduler joins a run before pipelines open"
+        self.worker = worker_for(self.crawler)
+        assert self.worker.run is not None, "the run scheduler joins a run before pipelines open"
         self.sink = RedisSink(
-            worker.client, worker.run, self.crawler.settings.getint("REDIS_STREAM_MAX_BACKLOG", 10_000)
+            self.worker.client,
+            self.worker.run,
+            self.crawler.settings.getint("REDIS_STREAM_MAX_BACKLOG", 10_000),
         )
 
     async def process_item(self, item: Any) -> Any:
@@ -90,11 +98,14 @@ class StreamPipeline:
         drop_out_of_range(item, self.crawler.spider, stats)
         import redis
 
+        settles = self.worker.settle(item)
         try:
-            self.sink.put(item)
+            self.sink.put(item, settles)
         except redis.RedisError as error:
             stats.inc_value("statements/stream_errors")
-            logger.error("could not send %s to the Redis stream (%s): the next crawl fetches it", item.url, error)
+            logger.error(
+                "could not send %s to the Redis stream (%s): the next crawl fetches it", item.url, error
+            )
             raise DropItem(f"not sent to Redis: {item.url}", log_level="DEBUG") from None
         stats.inc_value("statements/sent")
         if item.statement.date is None:

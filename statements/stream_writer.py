@@ -192,7 +192,9 @@ class StreamWriter:
             self._end(fields)
         else:
             self.totals["bad"] += 1
-            logger.error("stream entry %s is not a message of this project (kind %r): skipped", entry_id, kind)
+            logger.error(
+                "stream entry %s is not a message of this project (kind %r): skipped", entry_id, kind
+            )
 
     def _run(
         self, run: str, spider: str, arguments: dict[str, Any] | None = None, started_at: str | None = None
@@ -228,7 +230,7 @@ class StreamWriter:
         run = self._run(stream.text(fields, "run"), item.site)
         try:
             outcome = self.store.save(item, statement, self.clock())
-        except Exception as error:  # the store rolled the statement back and kept the batch's others
+        except Exception as error:  # noqa: BLE001  # any failure of one statement: rolled back, the batch's others kept
             run.lost += 1
             self.totals["lost"] += 1
             logger.error("could not store %s (%s): the next crawl fetches it again", item.url, error)
@@ -250,7 +252,7 @@ class StreamWriter:
                         [delta["new"], delta["updated"], delta["unchanged"], crawl_id],
                     )
             self._deltas = {}
-        for site, ids in self._saved.items():
+        for ids in self._saved.values():
             rows = []
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
@@ -306,7 +308,13 @@ class StreamWriter:
         if run.stored["new"] or run.stored["updated"]:
             link_translations(self.store, run.spider)
         finished_at = self.clock()
-        finish_crawl(self.store, run.crawl_id, {}, finished_at, reason, (run.spider, walked))
+        stored = self.store.db.execute(
+            "select new, updated, unchanged from crawls where id = ?", [run.crawl_id]
+        ).fetchone()
+        counts = {
+            key: value or 0 for key, value in zip(OUTCOMES, stored, strict=True)
+        }  # 0, not NULL, as in one process
+        finish_crawl(self.store, run.crawl_id, counts, finished_at, reason, (run.spider, walked))
         if walked:
             self.client.hset(stream.walked_key(run.spider), mapping=dict.fromkeys(walked, finished_at))
         row = self.store.db.execute(
@@ -345,7 +353,10 @@ class StreamWriter:
         return line
 
     def run(
-        self, until_idle: float | None = None, progress: float = 30.0, stop: Callable[[], bool] = lambda: False
+        self,
+        until_idle: float | None = None,
+        progress: float = 30.0,
+        stop: Callable[[], bool] = lambda: False,
     ) -> None:
         """Write until `stop()` is true, or, with `until_idle` (seconds), once the stream has been empty and no
         worker active for that long; a progress line every `progress` seconds (0: none) and one at the end.
@@ -368,7 +379,9 @@ class StreamWriter:
                     logger.info("%s", self.progress_line(now - started))
                     last_progress = now
         except sqlite3.Error as error:
-            logger.error("could not commit a batch to %s (%s): it stays in the stream", self.store.path, error)
+            logger.error(
+                "could not commit a batch to %s (%s): it stays in the stream", self.store.path, error
+            )
             raise
         finally:
             logger.info("%s", self.progress_line(time.monotonic() - started))

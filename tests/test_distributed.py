@@ -8,6 +8,7 @@ with what one process stores; they kill a worker and the writer with SIGKILL mid
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import signal
@@ -123,7 +124,9 @@ def test_the_last_worker_of_an_exhausted_run_ends_it_and_clears_the_frontier(cli
 
 
 def test_the_writer_acknowledges_only_what_it_committed(client: redis.Redis, tmp_path: Path) -> None:
-    start = client.xadd(stream.STREAM, {"kind": "start", "spider": "fmprc_zh", "arguments": "{}", "started_at": "x"})
+    start = client.xadd(
+        stream.STREAM, {"kind": "start", "spider": "fmprc_zh", "arguments": "{}", "started_at": "x"}
+    )
     items = [_page_item(page.path.name) for page in fixture_pages("fmprc_zh") if "expected" in page.meta][:5]
     for item in items:
         client.xadd(stream.STREAM, stream.encode_statement(start.decode(), item))
@@ -149,7 +152,10 @@ def test_the_writer_acknowledges_only_what_it_committed(client: redis.Redis, tmp
     assert client.xpending(stream.STREAM, stream.GROUP)["pending"] == 0 and client.xlen(stream.STREAM) == 0
     rows = store.db.execute("select id, content_hash from statements").fetchall()
     assert sorted(rows) == sorted((item.statement.id, item.statement.content_hash) for item in items)
-    assert store.db.execute("select new, arguments from crawls").fetchone() == (5, f'{{"run": "{start.decode()}"}}')
+    assert store.db.execute("select new, arguments from crawls").fetchone() == (
+        5,
+        f'{{"run": "{start.decode()}"}}',
+    )
     published = stream.Published(client).known_statements("fmprc_zh", [items[0].statement.id, "0" * 16])
     assert list(published) == [items[0].statement.id]
     store.close()
@@ -176,7 +182,9 @@ class TimedSite(Site):
         return super().respond(method, url, headers)
 
 
-def _worker(redis_url: str, log: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+def _worker(
+    redis_url: str, log: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     """Start a worker of fmprc_zh (or the spider in `args`) logging to `log`."""
     spider = args[0] if args and not args[0].startswith("-") else "fmprc_zh"
     rest = args[1:] if args and not args[0].startswith("-") else args
@@ -196,6 +204,16 @@ def _writer(redis_url: str, db: Path, log: Path, until_idle: float = 3) -> subpr
         return subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=output)
 
 
+def _wait_for_a_worker(redis_url: str, timeout: float = 120) -> None:
+    """Wait until a worker has joined a run (its heartbeat is there)."""
+    client = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + timeout
+    while not any(client.scan_iter(match=stream.WORKER_PATTERN)):
+        assert time.monotonic() < deadline, "no worker started"
+        time.sleep(0.1)
+    client.close()
+
+
 def _finish(process: subprocess.Popen[bytes], log: Path, timeout: float = 600) -> str:
     assert process.wait(timeout=timeout) == 0, log.read_text()[-3000:]
     return log.read_text()
@@ -213,7 +231,15 @@ def test_a_sites_pace_holds_across_workers(client: redis.Redis, redis_url: str, 
     delay = 0.2
     with serve(site, tmp_path) as proxy:
         logs = [tmp_path / f"worker{n}.log" for n in range(2)]
-        settings = ("-s", f"DOWNLOAD_DELAY={delay}", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS=4", "-s")
+        settings = (
+            "-s",
+            f"DOWNLOAD_DELAY={delay}",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=False",
+            "-s",
+            "CONCURRENT_REQUESTS=4",
+            "-s",
+        )
         workers = [
             _worker(
                 redis_url,
@@ -232,7 +258,7 @@ def test_a_sites_pace_holds_across_workers(client: redis.Redis, redis_url: str, 
     assert len(times) >= 49  # robots.txt, 3 listing pages, 45 statements
     requests = [int(re.search(r"'downloader/request_count': (\d+)", text).group(1)) for text in texts]
     assert min(requests) >= 10, requests  # both workers fetched
-    gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     # Booked 200 ms apart; arrivals jitter by the connection's latency. Without the shared pace two workers
     # send twice the rate, many requests at once.
     assert min(gaps) > delay * 0.5, gaps
@@ -269,6 +295,12 @@ def _sent(log: str) -> int:
     return int(match.group(1)) if match else 0
 
 
+def _replay(corpus: Path) -> tuple[str, ...]:
+    """Settings of a worker replaying the Chinese recording. Four requests at a time: replayed responses come at
+    once, and a worker taking 32 (replay mode's default) would hold a listing page's whole frontier."""
+    return ("-s", f"REPLAY_WARC={corpus / WARC}", "-s", "CONCURRENT_REQUESTS=4")
+
+
 @pytest.fixture(scope="module")
 def one_process(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The Chinese recording crawled by one process, as without Redis."""
@@ -284,13 +316,14 @@ def two_runs(corpus: Path, redis_url: str, tmp_path_factory: pytest.TempPathFact
     folder = tmp_path_factory.mktemp("two_runs")
     redis.Redis.from_url(redis_url).flushall()
     db = folder / "statements.db"
-    replay = ("-s", f"REPLAY_WARC={corpus / WARC}", "-s", f"STATEMENTS_DB={folder / 'never.db'}")
+    replay = (*_replay(corpus), "-s", f"STATEMENTS_DB={folder / 'never.db'}")
     logs: dict[str, str] = {}
     for number in (1, 2):
-        writer_log = folder / f"writer{number}.log"
-        writer = _writer(redis_url, db, writer_log)
         worker_logs = [folder / f"run{number}-worker{n}.log" for n in range(2)]
         workers = [_worker(redis_url, log, *replay) for log in worker_logs]
+        _wait_for_a_worker(redis_url)
+        writer_log = folder / f"writer{number}.log"
+        writer = _writer(redis_url, db, writer_log)  # alongside the workers, exits 3 s after they stop
         for n, (worker, log) in enumerate(zip(workers, worker_logs, strict=True)):
             logs[f"run{number}-worker{n}"] = _finish(worker, log)
         logs[f"writer{number}"] = _finish(writer, writer_log)
@@ -303,9 +336,10 @@ def test_two_workers_and_the_writer_store_what_one_process_stores(two_runs, one_
     assert len(expected) == 1000
     assert _ids_and_hashes(two_runs["db"]) == expected
     turns = "select count(*) from turns"
-    assert sqlite3.connect(two_runs["db"]).execute(turns).fetchone() == sqlite3.connect(one_process).execute(
-        turns
-    ).fetchone()
+    assert (
+        sqlite3.connect(two_runs["db"]).execute(turns).fetchone()
+        == sqlite3.connect(one_process).execute(turns).fetchone()
+    )
     logs = two_runs["logs"]
     sent = [_sent(logs[f"run1-worker{n}"]) for n in range(2)]
     assert sum(sent) == 1000 and min(sent) > 100, sent  # both workers fetched and extracted
@@ -322,10 +356,13 @@ def test_a_distributed_crawl_is_one_crawls_row_with_the_summed_counts(two_runs) 
         " from crawls order by id"
     ).fetchall()
     assert rows[0] == ("fmprc_zh", 1000, 0, 0, 1000, 67, "finished", '{"spokesperson":1000}')
-    assert db.execute("select section, crawl_id from sections").fetchall() == [("spokesperson", 1)]
-    assert "run 1" not in two_runs["logs"]["writer1"]
-    assert re.search(r"run \d+-\d+ of fmprc_zh finished \(finished\): 1000 new, 0 updated", two_runs["logs"]["writer1"])
-    assert re.search(r"stored \d+ statements \(\d+ new, 0 updated, 0 unchanged\), \d+/min", two_runs["logs"]["writer1"])
+    finished = (
+        r"run \d+-\d+ of fmprc_zh finished \(finished\): 1000 new, 0 updated, 0 unchanged, \d+ requests;"
+    )
+    assert re.search(finished + " sections walked: spokesperson", two_runs["logs"]["writer1"])
+    assert re.search(
+        r"stored \d+ statements \(\d+ new, 0 updated, 0 unchanged\), \d+/min", two_runs["logs"]["writer1"]
+    )
     stats = subprocess.run(
         [sys.executable, "-m", "statements.cli", "stats", "--db", str(two_runs["db"])],
         capture_output=True,
@@ -333,16 +370,19 @@ def test_a_distributed_crawl_is_one_crawls_row_with_the_summed_counts(two_runs) 
         cwd=REPO,
         check=True,
     ).stdout
-    assert re.search(r"^\s+1\s+fmprc_zh\s+\S+\s+finished\s+1000\s+0\s+0\s", stats, flags=re.M), stats
+    assert re.search(r"^\s+1\s+fmprc_zh\s+\S+\s+finished\s+1000\s+0\s+0\s", stats, flags=re.MULTILINE), stats
 
 
 @pytest.mark.slow
-def test_a_second_distributed_run_fetches_one_listing_page_per_section_and_no_statement_page(two_runs) -> None:
+def test_a_second_distributed_run_fetches_one_listing_page_per_section_and_no_statement_page(
+    two_runs,
+) -> None:
     db = sqlite3.connect(two_runs["db"])
     second = db.execute(
         "select new, updated, unchanged, statement_pages, listing_pages, finish_reason from crawls where id = 2"
     ).fetchone()
     assert second == (0, 0, 0, 0, 1, "finished")
+    assert db.execute("select section, crawl_id from sections").fetchall() == [("spokesperson", 2)]
     assert db.execute("select count(*) from crawls").fetchone()[0] == 2
     assert db.execute("select count(*) from statements where version != 1").fetchone()[0] == 0
 
@@ -354,7 +394,7 @@ def killed(corpus: Path, redis_url: str, tmp_path_factory: pytest.TempPathFactor
     folder = tmp_path_factory.mktemp("killed")
     client = redis.Redis.from_url(redis_url)
     client.flushall()
-    replay = ("-s", f"REPLAY_WARC={corpus / WARC}", "-s", f"STATEMENTS_DB={folder / 'never.db'}")
+    replay = (*_replay(corpus), "-s", f"STATEMENTS_DB={folder / 'never.db'}")
     logs = [folder / f"worker{n}.log" for n in range(3)]
     workers = [_worker(redis_url, logs[0], *replay), _worker(redis_url, logs[1], *replay)]
     deadline = time.monotonic() + 300
@@ -408,7 +448,9 @@ def test_a_worker_killed_mid_crawl_and_started_again_loses_nothing_and_sends_not
 ) -> None:
     assert 300 <= killed["sent_before_kill"] < 900  # killed mid-crawl
     reclaimed = sum(
-        int(match) for log in killed["worker_logs"] for match in re.findall(r"(\d+) requests of dead workers", log)
+        int(match)
+        for log in killed["worker_logs"]
+        for match in re.findall(r"(\d+) requests of dead workers", log)
     )
     assert reclaimed > 0  # it held requests when it died: they were handed to the others
     expected = {statement_id for statement_id, _ in _ids_and_hashes(one_process)}
@@ -421,7 +463,9 @@ def test_the_writer_killed_mid_drain_and_started_again_loses_nothing(killed, one
     assert 300 <= killed["stored_before_kill"] < 1000 and killed["left"] > 0  # killed mid-drain
     assert _ids_and_hashes(killed["db"]) == _ids_and_hashes(one_process)
     db = sqlite3.connect(killed["db"])
-    new, updated, unchanged, reason = db.execute("select new, updated, unchanged, finish_reason from crawls").fetchone()
+    new, updated, unchanged, reason = db.execute(
+        "select new, updated, unchanged, finish_reason from crawls"
+    ).fetchone()
     assert (updated, reason) == (0, "finished") and new + unchanged >= 1000 and new >= 900
     assert db.execute("select count(*) from statements where version != 1").fetchone()[0] == 0
     assert killed["pending"] > 0  # the batch in hand when it died, written by the next writer
