@@ -438,6 +438,8 @@ class RunScheduler(Scheduler):
         with every statement sent."""
         if self.heartbeat is not None and self.heartbeat.running:
             self.heartbeat.stop()
+        if self.worker.run is None:  # the spider failed before joining a run
+            return
         stats = self.crawler.stats.get_stats()
         walked: list[str] = []
         if reason == "finished" and not stats.get("statements/stream_errors"):
