@@ -12,9 +12,9 @@ the writer runs alongside them into an empty database (its own redis-server on a
 workers: the time from the workers' start until they all stopped, until the writer had stored the 1,000
 statements, the statements per second that makes, and the CPU seconds the workers and the writer used.
 
-The writer's ceiling: the stream filled by a crawl whose writer was not running, then drained by one writer
-process into an empty database, with `--batch` 50, 200 (the default) and 1000: statements stored per second,
-timed from its first committed batch.
+The writer's ceiling: the stream filled by a crawl whose writer was not running, then drained by one writer (in
+this process) into an empty database, with batches of 50, 200 (the default) and 1000 statements: statements
+stored per second from its first read to its last acknowledgement (`--workers` with no number: only this).
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.redis_server import redis_server  # noqa: E402  # the repository on the path first
-from tests.server import Page, Site, proxy_environment, serve  # noqa: E402
+from tests.redis_server import redis_server  # the repository is on the path by now
+from tests.server import Page, Site, proxy_environment, serve
 
 
 def recorded_site(warc: Path, latency: float) -> Site:
@@ -49,12 +49,15 @@ def recorded_site(warc: Path, latency: float) -> Site:
     return site
 
 
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+def cpu(who: int) -> float:
+    """CPU seconds used so far by this process (the test server) or its children (workers, writer)."""
+    usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime
 
 
-def start_worker(redis_url: str, folder: Path, number: int, env: dict[str, str], concurrency: int) -> subprocess.Popen:
+def start_worker(
+    redis_url: str, folder: Path, number: int, env: dict[str, str], concurrency: int
+) -> subprocess.Popen:
     settings = {
         "REDIS_URL": redis_url,
         "STATEMENTS_DB": str(folder / "never.db"),
@@ -70,7 +73,9 @@ def start_worker(redis_url: str, folder: Path, number: int, env: dict[str, str],
     for name, value in settings.items():
         command += ["-s", f"{name}={value}"]
     log = (folder / f"worker{number}.log").open("wb")
-    return subprocess.Popen(command, cwd=REPO, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=log)
+    return subprocess.Popen(
+        command, cwd=REPO, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=log
+    )
 
 
 def start_writer(redis_url: str, db: Path, folder: Path, batch: int = 200) -> subprocess.Popen:
@@ -95,7 +100,9 @@ def stored(db: Path) -> int:
         return 0
 
 
-def crawl(redis_url: str, env: dict[str, str], workers: int, concurrency: int, folder: Path) -> dict[str, float]:
+def crawl(
+    redis_url: str, env: dict[str, str], workers: int, concurrency: int, folder: Path
+) -> dict[str, float]:
     """One distributed crawl of the site with `workers` workers and the writer alongside; times in seconds."""
     import redis
 
@@ -103,11 +110,12 @@ def crawl(redis_url: str, env: dict[str, str], workers: int, concurrency: int, f
 
     redis.Redis.from_url(redis_url).flushall()
     db = folder / f"crawl{workers}.db"
-    cpu = children_cpu()
+    used = cpu(resource.RUSAGE_CHILDREN), cpu(resource.RUSAGE_SELF)
     started = time.perf_counter()
     processes = [start_worker(redis_url, folder, n, env, concurrency) for n in range(workers)]
     client = redis.Redis.from_url(redis_url)
-    while not any(client.scan_iter(match=stream.WORKER_PATTERN)):  # --until-idle counts from the writer's start
+    # The writer's --until-idle counts from its start: it starts once a worker is there.
+    while not any(client.scan_iter(match=stream.WORKER_PATTERN)):
         time.sleep(0.05)
     writer = start_writer(redis_url, db, folder)
     for process in processes:
@@ -120,14 +128,23 @@ def crawl(redis_url: str, env: dict[str, str], workers: int, concurrency: int, f
         time.sleep(0.05)
     written = time.perf_counter() - started
     writer.wait()
-    return {"crawled": crawled, "written": written, "cpu": children_cpu() - cpu, "count": stored(db)}
+    return {
+        "crawled": crawled,
+        "written": written,
+        "cpu": cpu(resource.RUSAGE_CHILDREN) - used[0],
+        "server": cpu(resource.RUSAGE_SELF) - used[1],
+        "count": stored(db),
+    }
 
 
 def writer_ceiling(redis_url: str, env: dict[str, str], folder: Path, batches: list[int]) -> dict[int, float]:
-    """Statements per second one writer stores from a full stream, per batch size."""
+    """Statements per second one writer (in this process, the test server idle) stores from a full stream, per
+    batch size: decoding, saving, committing, acknowledging and publishing, from its first read to its last."""
     import redis
 
     from statements import stream
+    from statements.store import Store
+    from statements.stream_writer import StreamWriter
 
     client = redis.Redis.from_url(redis_url)
     client.flushall()
@@ -139,17 +156,16 @@ def writer_ceiling(redis_url: str, env: dict[str, str], folder: Path, batches: l
     for batch in batches:
         client.delete(stream.STREAM)
         client.restore(stream.STREAM, 0, snapshot)
-        db = folder / f"ceiling{batch}.db"
-        writer = start_writer(redis_url, db, folder, batch)
-        first = 0
-        while not first:  # timed from the first batch committed: the process's start-up is not the writer's pace
-            first = stored(db)
-            time.sleep(0.01)
+        store = Store(folder / f"ceiling{batch}.db", commit_seconds=3600)
+        writer = StreamWriter(client, store, batch=batch)
+        writer.prepare()
         started = time.perf_counter()
-        while stored(db) < 1000:
-            time.sleep(0.01)
-        rates[batch] = (1000 - first) / (time.perf_counter() - started)
-        writer.wait()
+        while writer.step(block_ms=100):
+            pass
+        rates[batch] = sum(writer.totals[key] for key in ("new", "updated", "unchanged")) / (
+            time.perf_counter() - started
+        )
+        store.close()
     return rates
 
 
@@ -158,7 +174,7 @@ def main() -> None:
     parser.add_argument(
         "--warc", type=Path, default=REPO.parent / "shared" / "corpus" / "fmprc-2020" / "fmprc-2020.warc.gz"
     )
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--workers", type=int, nargs="*", default=[1, 2, 4])
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
@@ -171,18 +187,20 @@ def main() -> None:
                 f"Chinese recording, 1,000 statements; {args.latency * 1000:.0f} ms added to every response;"
                 f" {args.concurrency} requests at a time per worker; writer alongside"
             )
-            print("| workers | crawl done | all stored | statements/s | CPU s (workers + writer) |")
+            print(
+                "| workers | crawl done | all stored | statements/s | CPU s: workers + writer, test server |"
+            )
             print("|---|---|---|---|---|")
             for workers in args.workers:
                 figures = crawl(redis_url, env, workers, args.concurrency, folder)
                 print(
                     f"| {workers} | {figures['crawled']:.1f} s | {figures['written']:.1f} s |"
-                    f" {figures['count'] / figures['written']:.0f} | {figures['cpu']:.1f} |",
+                    f" {figures['count'] / figures['written']:.0f} | {figures['cpu']:.1f}, {figures['server']:.1f} |",
                     flush=True,
                 )
             site.delay = 0
             rates = writer_ceiling(redis_url, env, folder, [50, 200, 1000])
-            print("\nwriter alone, stream full (1,000 statements):")
+            print("\nthe writer alone, the stream full (1,000 statements):")
             for batch, rate in rates.items():
                 print(f"  --batch {batch}: {rate:.0f} statements/s")
 

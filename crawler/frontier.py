@@ -50,7 +50,7 @@ logger = logging.getLogger(__name__)
 
 TOKEN = "frontier_token"
 """Request meta key: the ledger entry of a request taken from the queue."""
-IDLE_POLL_SECONDS = 1.0
+IDLE_POLL_SECONDS = 0.2
 """How often a worker with nothing to do looks at the shared queue."""
 PARENT = "frontier_parent"
 """Request meta key: the ledger entry of the response whose callback produced this request."""
@@ -393,7 +393,8 @@ class RunScheduler(Scheduler):
         if len(self.queue):
             logger.info("run %s has %d requests queued", self.worker.run, len(self.queue))
         # An idle engine looks at its scheduler every 5 s; the shared queue fills while others work, so an idle
-        # worker looks every second (a ZPOPMIN and, when idle, the check script: nothing for Redis).
+        # worker looks five times a second (a ZPOPMIN and the check script: nothing for Redis). At 1 s, workers
+        # waiting for a listing page's statements made four workers slower than two (benchmarks/README.md).
         engine = self.crawler.engine
         if engine is not None and hasattr(engine, "_SLOT_HEARTBEAT_INTERVAL"):
             engine._SLOT_HEARTBEAT_INTERVAL = IDLE_POLL_SECONDS
