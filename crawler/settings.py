@@ -1,10 +1,10 @@
 """Scrapy settings of ministry statements.
 
 `STATEMENTS_DB`, `REPLAY_WARC`, `REDIS_URL` and `STATEMENTS_CONTACT` are also read from environment variables of
-the same name; `-s NAME=VALUE` on the command line wins over both. Live crawls are polite by default: robots.txt obeyed,
-AutoThrottle on, at most two requests at a time per site, a User-Agent that says who runs the crawler. In replay
-mode (REPLAY_WARC set) nothing reaches a site, so the spiders turn delays, AutoThrottle and the HTTP cache off
-(see `crawler.spiders.base.StatementSpider.update_settings`).
+the same name; `-s NAME=VALUE` on the command line wins over both. Live crawls are polite by default: robots.txt
+obeyed, AutoThrottle on, at most two requests at a time per site, a User-Agent that says who runs the crawler. In
+replay mode (REPLAY_WARC set) nothing reaches a site, so the spiders turn delays, AutoThrottle and the HTTP cache
+off (see `crawler.spiders.base.StatementSpider.update_settings`).
 """
 
 import os

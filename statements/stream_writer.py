@@ -230,7 +230,7 @@ class StreamWriter:
         run = self._run(stream.text(fields, "run"), item.site)
         try:
             outcome = self.store.save(item, statement, self.clock())
-        except Exception as error:  # noqa: BLE001  # any failure of one statement: rolled back, the batch's others kept
+        except Exception as error:  # noqa: BLE001  # any failure of one statement: undone, the batch's others kept
             run.lost += 1
             self.totals["lost"] += 1
             logger.error("could not store %s (%s): the next crawl fetches it again", item.url, error)

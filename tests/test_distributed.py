@@ -259,10 +259,11 @@ def test_a_sites_pace_holds_across_workers(client: redis.Redis, redis_url: str, 
     requests = [int(re.search(r"'downloader/request_count': (\d+)", text).group(1)) for text in texts]
     assert min(requests) >= 10, requests  # both workers fetched
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
-    # Booked 200 ms apart; arrivals jitter by the connection's latency. Without the shared pace two workers
-    # send twice the rate, many requests at once.
-    assert min(gaps) > delay * 0.5, gaps
+    # Booked 200 ms apart: one request per 200 ms on average, most gaps 200 ms (a busy machine delays a few
+    # requests after their booking, so single gaps vary). Without the shared pace two workers send twice the rate.
+    assert sum(gaps) / len(gaps) >= delay * 0.95, gaps
     assert sorted(gaps)[len(gaps) // 2] >= delay * 0.9, gaps
+    assert sum(gap < delay / 2 for gap in gaps) <= len(gaps) // 10, gaps
     assert not (tmp_path / "never.db").exists()  # a worker never opens the file
 
 
@@ -398,9 +399,13 @@ def killed(corpus: Path, redis_url: str, tmp_path_factory: pytest.TempPathFactor
     logs = [folder / f"worker{n}.log" for n in range(3)]
     workers = [_worker(redis_url, logs[0], *replay), _worker(redis_url, logs[1], *replay)]
     deadline = time.monotonic() + 300
-    while client.xlen(stream.STREAM) < 300:
+    # Killed once 300 statements are out and while it holds requests (a busy machine may start it late).
+    ledger = f"{stream.PREFIX}:fmprc_zh:*:inflight:*:{workers[0].pid}:*"
+    while client.xlen(stream.STREAM) < 300 or not any(
+        client.hlen(key) for key in client.scan_iter(match=ledger)
+    ):
         assert time.monotonic() < deadline and all(worker.poll() is None for worker in workers)
-        time.sleep(0.05)
+        time.sleep(0.01)
     workers[0].send_signal(signal.SIGKILL)
     workers[0].wait()
     sent_before_kill = client.xlen(stream.STREAM)
