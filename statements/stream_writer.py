@@ -2,12 +2,11 @@
 crawl (`statements writer --redis URL --db FILE`; the message format and keys are in `statements.stream`).
 
 It reads the stream as the consumer group `writers`, a batch at a time (`batch` entries, 200 by default), saves
-the batch's statements through `Store.save` in one transaction, adds their outcomes (new, updated, unchanged) to
-their run's `crawls` row, and only then acknowledges and deletes the batch's entries. A writer killed at any point
-loses nothing: entries not acknowledged stay pending in the group and are read again by the next writer (pending
-entries of any consumer are claimed at start), and saving a statement again changes nothing but `last_seen_at`
-(the one window where counts can be off: a kill between the batch's commit and its counts' commit, a few
-milliseconds per batch, makes that batch's statements count as unchanged when they are saved again).
+the batch's statements through `Store.save` and commits them in one transaction with their outcomes (new, updated,
+unchanged) added to their run's `crawls` row and the id of the last entry written (table `stream_progress`),
+and only then acknowledges and deletes the batch's entries. A writer killed at any point loses nothing and counts
+nothing twice: entries not acknowledged stay pending in the group and are read again by the next writer (pending
+entries of any consumer are claimed at start), which skips those the file says it wrote already.
 
 Runs: a `start` message makes the run's `crawls` row (arguments: the spider's, plus `run`, the run id); `worker`
 messages add each worker's counts (requests, listing and statement pages, faults, …) to it; the `end` message
@@ -52,6 +51,12 @@ class Run:
     lost: int = 0
 
 
+def _order(entry_id: str) -> tuple[int, int]:
+    """A stream entry id ("1720000000000-3": ms and sequence) as a sortable pair."""
+    ms, _, sequence = entry_id.partition("-")
+    return int(ms), int(sequence or 0)
+
+
 class StreamWriter:
     """Drains the stream into a writable `Store` (see the module).
 
@@ -83,6 +88,9 @@ class StreamWriter:
         self._saved: dict[str, list[str]] = {}
         self._reading_pending = True
         self._pending_from = "0-0"
+        self.written = "0-0"
+        """Id of the last stream entry whose effect is committed to the file."""
+        self._uncommitted: str | None = None
 
     def prepare(self) -> None:
         """Create the consumer group if missing (reading the stream from its start: workers may have sent
@@ -104,6 +112,12 @@ class StreamWriter:
                 logger.info("claimed %d pending entries", len(claimed))
             if start in (b"0-0", "0-0"):
                 break
+        with self.store.transaction() as db:
+            db.execute("create table if not exists stream_progress (stream text primary key, last_id text)")
+            row = db.execute(
+                "select last_id from stream_progress where stream = ?", [stream.STREAM]
+            ).fetchone()
+        self.written = row[0] if row else "0-0"
         self.publish_all()
 
     def publish_all(self) -> None:
@@ -164,6 +178,9 @@ class StreamWriter:
         for entry_id, fields in entries:
             if not fields:  # deleted from the stream after its delivery: written and acknowledged before
                 continue
+            if _order(entry_id.decode()) <= _order(self.written):
+                self.totals["already written"] += 1  # committed by a writer killed before its acknowledgement
+                continue
             self._handle(entry_id, fields)
         self._commit()
         ids = [entry_id for entry_id, _ in entries]
@@ -187,7 +204,7 @@ class StreamWriter:
                 stream.text(fields, "started_at") or self.clock(),
             )
         elif kind == "worker":
-            self._worker_left(fields)
+            self._worker_left(entry_id, fields)
         elif kind == "end":
             self._end(fields)
         else:
@@ -195,6 +212,10 @@ class StreamWriter:
             logger.error(
                 "stream entry %s is not a message of this project (kind %r): skipped", entry_id, kind
             )
+        # Start and end messages are idempotent (the run's row is found by its id; the end sets the same fields
+        # again); a worker's counts are written in the transaction that records its entry as written.
+        self._uncommitted = entry_id.decode()
+        self._commit()
 
     def _run(
         self, run: str, spider: str, arguments: dict[str, Any] | None = None, started_at: str | None = None
@@ -211,6 +232,7 @@ class StreamWriter:
         if row is not None:
             crawl_id = int(row[0])
         else:
+            self._commit()  # the statements saved so far are committed with their entries, not by start_crawl
             crawl_id = start_crawl(
                 self.store, spider, {**(arguments or {}), "run": run}, started_at or self.clock()
             )
@@ -234,24 +256,39 @@ class StreamWriter:
             run.lost += 1
             self.totals["lost"] += 1
             logger.error("could not store %s (%s): the next crawl fetches it again", item.url, error)
+            self._uncommitted = entry_id.decode()
             return
+        self._uncommitted = entry_id.decode()
         run.stored[outcome] += 1
         self.totals[outcome] += 1
         self._deltas.setdefault(run.crawl_id, Counter())[outcome] += 1
         self._saved.setdefault(item.site, []).append(statement.id)
 
     def _commit(self) -> None:
-        """Commit the statements saved so far, then their counts; publish them as known."""
-        self.store.flush()
-        if self._deltas:
-            with self.store.transaction() as db:
-                for crawl_id, delta in self._deltas.items():
-                    db.execute(
-                        "update crawls set new = coalesce(new, 0) + ?, updated = coalesce(updated, 0) + ?,"
-                        " unchanged = coalesce(unchanged, 0) + ? where id = ?",
-                        [delta["new"], delta["updated"], delta["unchanged"], crawl_id],
-                    )
-            self._deltas = {}
+        """Commit the statements saved since the last commit together with their counts and the id of the last
+        entry handled (in the store's open batch, committed by `Store.flush`), then publish them as known."""
+        if self._uncommitted is None:
+            return
+        db = self.store.db
+        for crawl_id, delta in self._deltas.items():
+            db.execute(
+                "update crawls set new = coalesce(new, 0) + ?, updated = coalesce(updated, 0) + ?,"
+                " unchanged = coalesce(unchanged, 0) + ? where id = ?",
+                [delta["new"], delta["updated"], delta["unchanged"], crawl_id],
+            )
+        db.execute(
+            "insert or replace into stream_progress (stream, last_id) values (?, ?)",
+            [stream.STREAM, self._uncommitted],
+        )
+        try:
+            self.store.flush()  # commits the batch of saves, these writes with it
+            if db.conn.in_transaction:  # no save was open (every one failed): these writes alone
+                db.conn.commit()
+        except BaseException:
+            if db.conn.in_transaction:
+                db.conn.rollback()
+            raise
+        self.written, self._uncommitted, self._deltas = self._uncommitted, None, {}
         for ids in self._saved.values():
             rows = []
             for start in range(0, len(ids), 500):
@@ -264,11 +301,15 @@ class StreamWriter:
             stream.publish_known(self.client, rows)
         self._saved = {}
 
-    def _worker_left(self, fields: dict[bytes, bytes]) -> None:
+    def _worker_left(self, entry_id: bytes, fields: dict[bytes, bytes]) -> None:
         """Add a worker's counts to its run's `crawls` row."""
         run = self._run(stream.text(fields, "run"), stream.text(fields, "spider"))
         counts: dict[str, Any] = stream.json_field(fields, "counts", {})
         with self.store.transaction() as db:
+            db.execute(  # the counts are added once: this entry is written with them
+                "insert or replace into stream_progress (stream, last_id) values (?, ?)",
+                [stream.STREAM, entry_id.decode()],
+            )
             cursor = db.execute("select * from crawls where id = ?", [run.crawl_id])
             row = dict(zip([column[0] for column in cursor.description], cursor.fetchone(), strict=True))
             update = {}
@@ -305,15 +346,15 @@ class StreamWriter:
                 run_id,
             )
             walked = []
-        if run.stored["new"] or run.stored["updated"]:
-            link_translations(self.store, run.spider)
-        finished_at = self.clock()
         stored = self.store.db.execute(
             "select new, updated, unchanged from crawls where id = ?", [run.crawl_id]
         ).fetchone()
-        counts = {
-            key: value or 0 for key, value in zip(OUTCOMES, stored, strict=True)
-        }  # 0, not NULL, as in one process
+        # The run's counts from its row (a writer restarted mid-run has seen part of it); 0, not NULL, as in
+        # one process.
+        counts = {key: value or 0 for key, value in zip(OUTCOMES, stored, strict=True)}
+        if counts["new"] or counts["updated"]:
+            link_translations(self.store, run.spider)
+        finished_at = self.clock()
         finish_crawl(self.store, run.crawl_id, counts, finished_at, reason, (run.spider, walked))
         if walked:
             self.client.hset(stream.walked_key(run.spider), mapping=dict.fromkeys(walked, finished_at))
