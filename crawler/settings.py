@@ -1,10 +1,10 @@
 """Scrapy settings of ministry statements.
 
-`STATEMENTS_DB`, `REPLAY_WARC`, `STATEMENTS_CONTACT` and `STATEMENTS_SITES` are also read from environment variables of the same name;
-`-s NAME=VALUE` on the command line wins over both. Live crawls are polite by default: robots.txt obeyed,
-AutoThrottle on, at most two requests at a time per site, a User-Agent that says who runs the crawler. In replay
-mode (REPLAY_WARC set) nothing reaches a site, so the spiders turn delays, AutoThrottle and the HTTP cache off
-(see `crawler.spiders.base.StatementSpider.update_settings`).
+`STATEMENTS_DB`, `REPLAY_WARC`, `REDIS_URL`, `STATEMENTS_CONTACT` and `STATEMENTS_SITES` are also read from
+environment variables of the same name; `-s NAME=VALUE` on the command line wins over both. Live crawls are polite
+by default: robots.txt obeyed, AutoThrottle on, at most two requests at a time per site, a User-Agent that says
+who runs the crawler. In replay mode (REPLAY_WARC set) nothing reaches a site, so the spiders turn delays,
+AutoThrottle and the HTTP cache off (see `crawler.spiders.base.StatementSpider.update_settings`).
 """
 
 import os
@@ -22,6 +22,11 @@ STATEMENTS_SITES = os.environ.get("STATEMENTS_SITES") or ""
 
 STATEMENTS_DB = os.environ.get("STATEMENTS_DB") or "statements.db"
 REPLAY_WARC = os.environ.get("REPLAY_WARC") or None
+# A worker of a distributed crawl when set (redis://HOST:PORT/DB): see crawler.distributed and README "Crawling on
+# several machines".
+REDIS_URL = os.environ.get("REDIS_URL") or None
+REDIS_WORKER_TIMEOUT = 60  # seconds without a heartbeat after which a worker is taken for dead
+REDIS_STREAM_MAX_BACKLOG = 10_000  # statements waiting for the writer past which workers pause
 STATEMENTS_CONTACT = (
     os.environ.get("STATEMENTS_CONTACT") or "maintainers@users.noreply.r-seed-1a5949e0.example"
 )
@@ -94,6 +99,7 @@ ITEM_PIPELINES = {
 }
 
 EXTENSIONS = {"crawler.extensions.Progress": 500}
+ADDONS = {"crawler.distributed.RedisWorker": 0}  # worker mode when REDIS_URL is set
 PROGRESS_INTERVAL = 30  # seconds between progress lines; 0 turns them off
 
 LOG_LEVEL = "INFO"

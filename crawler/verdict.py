@@ -1,7 +1,8 @@
 """The verdict on one crawl, from its Scrapy stats: the problems that make a run failed.
 
 A crawl that runs to its end is not yet a good one. The spider judges its run when it has nothing left to do
-(`StatementSpider.spider_idle`): a run with problems logs each at ERROR, closes with the reason "failed" instead of
+(`StatementSpider.spider_idle`; a distributed crawl is judged by its writer on the counts of all its workers,
+`stats_of_row`): a run with problems logs each at ERROR, closes with the reason "failed" instead of
 "finished", records them in its `crawls` row (`problems`), and `scrapy crawl` exits 1. `statements crawl` applies
 the same verdict (`crawler.schedule.judge`), with what only the previous run can tell.
 
@@ -22,6 +23,7 @@ Problems:
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 SITE_CHANGED_MIN_PAGES = 3
@@ -46,6 +48,26 @@ def failed_sections(stats: dict[str, Any]) -> list[str]:
     failed = {section for section, count in _per_section(stats, _FAILED).items() if count}
     quiet = {section for section, links in _per_section(stats, _LINKS).items() if not links}
     return sorted(failed | quiet)
+
+
+def stats_of_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The stats `run_problems` reads, rebuilt from a run's `crawls` row (`statements.runs.crawl_counts` made its
+    columns): how a distributed crawl, whose workers each see a part of the run, is judged once, by the writer,
+    on the counts of all its workers summed."""
+
+    def counts(column: str) -> dict[str, int]:
+        return json.loads(row.get(column) or "{}")
+
+    stats: dict[str, Any] = {
+        f"statements/{key}": row.get(key) or 0
+        for key in ("listing_pages", "statement_pages", "fetch_errors", "http_errors")
+    }
+    stats.update({f"statements/section/{name}/links": value for name, value in counts("sections").items()})
+    stats.update(
+        {f"statements/section/{name}/failed_listings": n for name, n in counts("failed_listings").items()}
+    )
+    stats.update({f"statements/rejected/{reason}": n for reason, n in counts("rejected_reasons").items()})
+    return stats
 
 
 def run_problems(stats: dict[str, Any], min_pages: int = SITE_CHANGED_MIN_PAGES) -> list[str]:

@@ -25,6 +25,22 @@ KEEP_REJECTED = frozenset({"no-template"})
 module cannot read any more; challenges, placeholders and empty bodies are not worth keeping."""
 
 
+def drop_out_of_range(item: PageItem, spider: Any, stats: Any) -> None:
+    """Count and drop (DropItem, logged at DEBUG) a statement outside the spider's `since`/`until` range; an
+    undated statement is outside any range."""
+    statement = item.statement
+    since, until = getattr(spider, "since", None), getattr(spider, "until", None)
+    if statement is None or not (since or until):
+        return
+    if (
+        statement.date is None
+        or (since and statement.date < since.isoformat())
+        or (until and statement.date > until.isoformat())
+    ):
+        stats.inc_value("statements/out_of_range")
+        raise DropItem(f"dated {statement.date}, outside the range asked for: {item.url}", log_level="DEBUG")
+
+
 class StorePipeline:
     """Item pipeline: writes each statement (with its page) to the database named by the `STATEMENTS_DB` setting,
     skips statements outside the spider's `since`/`until` range, and keeps the run's `crawls` row."""
@@ -80,18 +96,7 @@ class StorePipeline:
             return item
         statement = item.statement
         stats = self.crawler.stats
-        spider = self.crawler.spider
-        since, until = getattr(spider, "since", None), getattr(spider, "until", None)
-        if since or until:
-            if (
-                statement.date is None
-                or (since and statement.date < since.isoformat())
-                or (until and statement.date > until.isoformat())
-            ):
-                stats.inc_value("statements/out_of_range")
-                raise DropItem(
-                    f"dated {statement.date}, outside the range asked for: {item.url}", log_level="DEBUG"
-                )
+        drop_out_of_range(item, self.crawler.spider, stats)
         outcome = self.store.save(item, statement, utc_now())
         self.saved.add(statement.id)
         stats.inc_value(f"statements/{outcome}")

@@ -12,6 +12,8 @@ import datetime as dt
 import json
 import os
 import re
+import logging
+import signal
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -52,6 +54,8 @@ from statements.search import (
 )
 from statements.stats import database_stats, find_statement
 from statements.store import Store, StoreError
+from statements.stream import RedisUnavailable, connect
+from statements.stream_writer import StreamWriter
 
 db_option = click.option(
     "--db",
@@ -939,6 +943,71 @@ def learn_command(
         raise click.ClickException(str(error)) from None
     path = write_site(site, folder)
     click.echo(report(site, path))
+
+
+@main.command("writer")
+@click.option(
+    "--redis",
+    "redis_url",
+    envvar="REDIS_URL",
+    required=True,
+    help="Redis server of the distributed crawl, redis://HOST:PORT/DB (else the REDIS_URL environment variable).",
+)
+@db_option
+@click.option(
+    "--until-idle",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Exit once the stream has been empty and no worker active for this many seconds (default: run until"
+    " stopped).",
+)
+@click.option(
+    "--batch", default=200, show_default=True, type=click.IntRange(min=1), help="Statements per transaction."
+)
+@click.option(
+    "--progress",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Seconds between progress lines (0: none).",
+)
+@click.option(
+    "--log-level",
+    default="INFO",
+    show_default=True,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+)
+def writer_command(
+    redis_url: str, db_path: Path, until_idle: float | None, batch: int, progress: float, log_level: str
+) -> None:
+    """Write the statements of a distributed crawl into the database: the one process that writes the file
+    while workers (`scrapy crawl SITE -s REDIS_URL=…`, on any machine) crawl.
+
+    Reads the workers' Redis stream in batches, commits each batch before acknowledging it (a writer stopped or
+    killed loses nothing: the next one goes on where it stopped), keeps one `crawls` row per distributed crawl,
+    and publishes the stored statements and walked sections to Redis for the workers' incremental crawls.
+    SIGTERM or Ctrl-C stops it after the batch in hand.
+    """
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s [%(name)s] %(levelname)s: %(message)s", stream=sys.stderr
+    )
+    try:
+        client = connect(redis_url)
+    except RedisUnavailable as error:
+        raise click.ClickException(str(error)) from None
+    try:
+        store = Store(db_path, commit_seconds=3600)
+    except StoreError as error:
+        raise click.ClickException(str(error)) from None
+    stopping: list[int] = []
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda received, _frame: stopping.append(received))
+    try:
+        StreamWriter(client, store, batch=batch).run(until_idle, progress, stop=lambda: bool(stopping))
+    except sqlite3.Error as error:
+        raise click.ClickException(f"could not write to {db_path} ({error})") from None
+    finally:
+        store.close()
 
 
 def _shorten(text: str, width: int) -> str:

@@ -85,8 +85,14 @@ def crawl_counts(stats: dict[str, Any]) -> dict[str, Any]:
         for key, value in stats.items()
         if key.startswith("statements/section/") and key.endswith("/links")
     }
+    failed_listings = {
+        key.removeprefix("statements/section/").removesuffix("/failed_listings"): value
+        for key, value in stats.items()
+        if key.startswith("statements/section/") and key.endswith("/failed_listings")
+    }
     return {
         "sections": json.dumps(sections, sort_keys=True),
+        "failed_listings": json.dumps(failed_listings, sort_keys=True),
         "soft_404s": rejected.get("soft-404", 0) + stats.get("statements/soft_404_listings", 0),
         "requests": stats.get("downloader/request_count", 0),
         "listing_pages": stats.get("statements/listing_pages", 0),

@@ -118,6 +118,7 @@ TABLES: dict[str, tuple[dict[str, type], dict[str, Any]]] = {
             "sections": str,
             "incomplete": int,
             "problems": str,
+            "failed_listings": str,
         },
         {"pk": "id"},
     ),

@@ -137,3 +137,36 @@ def test_the_verdict_calls_most_pages_of_no_template_a_changed_site() -> None:
     assert run_problems(failed) == [
         "1 listing pages could not be read (see the warnings); not walked to the end: b"
     ]
+
+
+def test_a_distributed_run_is_judged_on_the_counts_of_all_its_workers() -> None:
+    """A worker sees part of a distributed run; the writer judges the whole from the summed `crawls` row, rebuilt
+    into the stats the verdict reads (crawler.verdict.stats_of_row)."""
+    import json
+
+    from crawler.verdict import run_problems, stats_of_row
+    from statements.runs import crawl_counts
+
+    # two workers: one read the listing, the other only met the sections the recording lacks
+    first = crawl_counts(
+        {
+            "statements/listing_pages": 67,
+            "statements/statement_pages": 1000,
+            "statements/section/spokesperson/links": 1000,
+            "statements/section/minister_speeches/links": 0,
+        }
+    )
+    second = crawl_counts({"statements/http_errors": 4, "statements/section/spokesperson/failed_listings": 1})
+    summed = {
+        column: first[column] + second[column]
+        for column in ("listing_pages", "statement_pages", "http_errors", "fetch_errors")
+    }
+    for column in ("sections", "failed_listings", "rejected_reasons"):
+        summed[column] = json.dumps(json.loads(first[column]) | json.loads(second[column]))
+    assert run_problems(stats_of_row(second)) == ["no listing page could be read (4 requests failed)"]
+    assert run_problems(stats_of_row(summed)) == [
+        "1 listing pages could not be read (see the warnings); not walked to the end: spokesperson",
+        "the site has changed? section minister_speeches: its listing yields no statement link (the site"
+        " module's statement_url or entry selector no longer matches)",
+    ]
+    assert run_problems(stats_of_row({**summed, "failed_listings": "{}", "sections": '{"spokesperson": 1000}'})) == []

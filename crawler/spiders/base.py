@@ -34,6 +34,7 @@ from pipelines.normalize import canonical_url, listing_date, request_url, statem
 from pipelines.parts import page_parts
 from statements.runs import known_statements, section_walked_at
 from statements.store import Store, StoreError
+from statements.stream import Published, connect
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +137,7 @@ class StatementSpider(scrapy.Spider):
         """Sections whose walk reached its end, or a listing page of statements stored before the last walk."""
         self._judged = False
         self._known_store: Store | None = None
+        self._published: Published | None = None
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -548,8 +550,18 @@ class StatementSpider(scrapy.Spider):
                 return None  # no database yet (or not ours: the store pipeline will say so)
         return self._known_store
 
+    def _redis(self) -> Published | None:
+        """A worker of a distributed crawl (REDIS_URL set) reads what the writer published in Redis, never the
+        file."""
+        if self._published is None and self.settings.get("REDIS_URL"):
+            self._published = Published(connect(self.settings.get("REDIS_URL")))
+        return self._published
+
     def known_statements(self, ids: list[str]) -> dict[str, str]:
         """Which of these statement ids the database holds: id → first_seen_at."""
+        published = self._redis()
+        if published is not None:
+            return published.known_statements(self.name, ids)
         store = self._store()
         if store is None or not store.db.table("statements").exists():
             return {}
@@ -557,6 +569,9 @@ class StatementSpider(scrapy.Spider):
 
     def walked_at(self, section: str) -> str | None:
         """When a crawl last finished walking this section to its end (see `section_walked_at`), or None."""
+        published = self._redis()
+        if published is not None:
+            return published.walked_at(self.name, section)
         store = self._store()
         if store is None or not store.db.table("sections").exists():
             return None
@@ -570,6 +585,8 @@ class StatementSpider(scrapy.Spider):
         Raises:
             CloseSpider: with the reason "failed", when the run has problems.
         """
+        if self.settings.get("REDIS_URL"):
+            return  # a worker sees part of a distributed run: the writer judges the whole (crawler.verdict)
         stats = self.crawler.stats
         problems = run_problems(
             stats.get_stats(), self.settings.getint("SITE_CHANGED_MIN_PAGES", SITE_CHANGED_MIN_PAGES)
